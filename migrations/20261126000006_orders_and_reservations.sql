@@ -1,0 +1,67 @@
+-- Orders from every channel, their lines, and reservations per line.
+
+create type order_status as enum (
+    'new', 'held', 'reserved', 'backordered', 'released', 'picking', 'picked', 'packed',
+    'partly_shipped', 'shipped', 'cancelled'
+);
+
+create table orders (
+    warehouse_id       integer not null references warehouses,
+    id                 bigint generated always as identity,
+    channel_id         integer not null references channels,
+    external_id        text not null,
+    status             order_status not null default 'new',
+    hold_reason        text,
+    ordered_at         timestamptz not null default now(),
+    ship_by            timestamptz,
+    service_level      text,
+    carrier_service_id integer references carrier_services,
+    priority           integer not null default 0,  -- manual override; higher goes first
+    ship_to            jsonb,
+    created_at         timestamptz not null default now(),
+    updated_at         timestamptz not null default now(),
+    primary key (warehouse_id, id),
+    unique (warehouse_id, channel_id, external_id),
+    -- A held order always says why.
+    check (status <> 'held' or hold_reason is not null)
+);
+create index orders_open on orders (warehouse_id, status) where status not in ('shipped', 'cancelled');
+
+create table order_lines (
+    warehouse_id      integer not null,
+    id                bigint generated always as identity,
+    order_id          bigint not null,
+    line_no           integer not null,
+    external_line_id  text,              -- e.g. Shopify line item id, Amazon orderItemId
+    channel_sku       text,
+    sku_id            integer references skus,
+    quantity          integer not null check (quantity > 0),
+    requires_shipping boolean not null default true,
+    picked_qty        integer not null default 0,
+    shipped_qty       integer not null default 0,
+    cancelled_qty     integer not null default 0,
+    primary key (warehouse_id, id),
+    foreign key (warehouse_id, order_id) references orders,
+    unique (warehouse_id, order_id, line_no),
+    -- Invariant 7: never picked or shipped beyond the ordered quantity.
+    constraint order_line_within_ordered check (
+        picked_qty between 0 and quantity
+        and shipped_qty between 0 and quantity
+        and cancelled_qty between 0 and quantity
+    ),
+    check (not requires_shipping or sku_id is not null)
+);
+create index order_lines_by_order on order_lines (warehouse_id, order_id);
+create index order_lines_by_sku on order_lines (warehouse_id, sku_id);
+
+-- Units reserved for a line and not yet picked. A pick lowers it together with stock.
+create table reservations (
+    warehouse_id  integer not null,
+    order_line_id bigint not null,
+    sku_id        integer not null references skus,
+    quantity      integer not null check (quantity >= 0),
+    updated_at    timestamptz not null default now(),
+    primary key (warehouse_id, order_line_id),
+    foreign key (warehouse_id, order_line_id) references order_lines
+);
+create index reservations_by_sku on reservations (warehouse_id, sku_id) where quantity > 0;

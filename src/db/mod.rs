@@ -1,0 +1,12 @@
+//! Postgres: the pool, the migrator, the embedded default, and one file of SQL per aggregate.
+
+pub mod catalog;
+pub mod connect;
+pub mod data_dir;
+pub mod embedded;
+pub mod inquiry;
+pub mod inventory;
+pub mod migrate;
+pub mod operators;
+pub mod warehouses;
+pub mod invariants;

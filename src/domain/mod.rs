@@ -1,0 +1,6 @@
+//! Pure rules of the floor, no I/O.
+
+pub mod availability;
+pub mod barcode;
+pub mod gs1;
+pub mod role;
