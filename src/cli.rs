@@ -1,1 +1,651 @@
-//! (in progress)
+//! The command line: `aisle` with no subcommand opens the terminal; the subcommands set up the
+//! database, load the demo, and change or inspect stock from the shell. Every command accepts
+//! `DATABASE_URL` (or `--database-url`) and `--data-dir`; inspection commands print JSON with
+//! `--json`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::db::operators::{self, Operator};
+use crate::db::warehouses::{self, Warehouse};
+use crate::db::{connect, demo, embedded::EmbeddedCluster, inquiry, inventory, migrate};
+use crate::domain::role::Role;
+use crate::{Error, Result};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aisle",
+    version,
+    about = "The warehouse-floor terminal: pick, pack and ship from one queue."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Postgres to use; without it aisle starts its own private cluster in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Where the private cluster and logs live (default: $XDG_DATA_HOME/aisle,
+    /// ~/.local/share/aisle, or /var/lib/aisle as root).
+    #[arg(long, env = "AISLE_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Warehouse code (default: the only or first warehouse).
+    #[arg(long, env = "AISLE_WAREHOUSE", global = true)]
+    pub warehouse: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load the demo warehouse (does nothing if it is already loaded).
+    Demo(JsonFlag),
+    /// The database: where it is, and the private cluster's lifecycle.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// On hand per location and lot, reserved, and available per channel for a SKU or GTIN.
+    Stock {
+        /// SKU code or barcode (GTIN-8/12/13/14).
+        sku: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Receive units into a location.
+    Receive {
+        /// SKU code or barcode.
+        sku: String,
+        /// Units to receive (a positive whole number).
+        #[arg(value_parser = parse_units)]
+        quantity: i32,
+        /// Location code, e.g. A-03-12-2.
+        #[arg(long)]
+        location: String,
+        /// Lot, for lot-controlled SKUs.
+        #[arg(long)]
+        lot: Option<String>,
+        /// Expiry date of the lot (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        expiry: Option<NaiveDate>,
+        /// Why, e.g. a purchase order number.
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        who: OperatorArgs,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Move units between two locations.
+    Move {
+        sku: String,
+        #[arg(value_parser = parse_units)]
+        quantity: i32,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        lot: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        who: OperatorArgs,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Adjust on hand at a location up or down (supervisors and admins).
+    Adjust {
+        sku: String,
+        /// Units to add (positive) or remove (negative), e.g. -3.
+        #[arg(allow_negative_numbers = true, value_parser = parse_delta)]
+        delta: i32,
+        #[arg(long)]
+        location: String,
+        /// Why: damaged, found, count correction…
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        lot: Option<String>,
+        #[arg(long, value_parser = parse_date)]
+        expiry: Option<NaiveDate>,
+        #[command(flatten)]
+        who: OperatorArgs,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Operators and their badges (admins; unlock for supervisors too).
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Where the database is and whether the private cluster runs.
+    Status(JsonFlag),
+    /// Apply pending migrations.
+    Migrate(JsonFlag),
+    /// Start the private cluster (initialising it on first use).
+    Start(JsonFlag),
+    /// Stop the private cluster.
+    Stop(JsonFlag),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Add an operator; the new PIN is asked on the terminal or read from AISLE_NEW_PIN.
+    Add {
+        badge: String,
+        #[arg(long)]
+        name: String,
+        /// picker, packer, supervisor or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[command(flatten)]
+        who: OperatorArgs,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// List operators, their roles and locks.
+    List {
+        #[command(flatten)]
+        who: OperatorArgs,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Unlock a badge locked by wrong PINs.
+    Unlock {
+        badge: String,
+        #[command(flatten)]
+        who: OperatorArgs,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Set a badge's PIN; the new PIN is asked on the terminal or read from AISLE_NEW_PIN.
+    SetPin {
+        badge: String,
+        #[command(flatten)]
+        who: OperatorArgs,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OperatorArgs {
+    /// Your badge; the PIN is asked on the terminal or read from AISLE_PIN.
+    #[arg(long, env = "AISLE_OPERATOR")]
+    pub operator: String,
+}
+
+fn parse_units(text: &str) -> std::result::Result<i32, String> {
+    match text.trim().parse::<i32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "expected a positive whole number of units, got {text:?}"
+        )),
+    }
+}
+
+fn parse_delta(text: &str) -> std::result::Result<i32, String> {
+    match text.trim().parse::<i32>() {
+        Ok(n) if n != 0 => Ok(n),
+        _ => Err(format!(
+            "expected a non-zero whole number of units such as -3 or 5, got {text:?}"
+        )),
+    }
+}
+
+fn parse_date(text: &str) -> std::result::Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("expected a date as YYYY-MM-DD, got {text:?}"))
+}
+
+fn parse_role(text: &str) -> std::result::Result<Role, String> {
+    text.parse::<Role>().map_err(|e| e.to_string())
+}
+
+/// Reads a secret from the environment, else asks on the terminal without echo.
+fn secret(env_var: &str, prompt: &str) -> Result<String> {
+    if let Ok(value) = std::env::var(env_var) {
+        return Ok(value);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Invalid(format!(
+            "{prompt}: no terminal to ask on; set {env_var}"
+        )));
+    }
+    rpassword::prompt_password(format!("{prompt}: "))
+        .map_err(|e| Error::io("reading the PIN from the terminal", e))
+}
+
+/// The operator behind `--operator`, after checking their PIN.
+async fn sign_in(pool: &PgPool, who: &OperatorArgs) -> Result<Operator> {
+    operators::lookup_badge(pool, &who.operator).await?;
+    let pin = secret("AISLE_PIN", &format!("PIN for {}", who.operator))?;
+    operators::authenticate(pool, &who.operator, pin.trim()).await
+}
+
+fn new_pin() -> Result<String> {
+    let pin = secret("AISLE_NEW_PIN", "New PIN (4-8 digits)")?;
+    operators::validate_pin(pin.trim())?;
+    Ok(pin.trim().to_string())
+}
+
+fn print<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
+    if json {
+        let text = serde_json::to_string_pretty(value)
+            .map_err(|e| Error::Invalid(format!("could not encode JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        println!("{}", human(value));
+    }
+    Ok(())
+}
+
+/// The pool for commands that need the database: `DATABASE_URL`, or the private cluster (started,
+/// migrated, and loaded with the demo warehouse the first time).
+async fn database(global: &GlobalArgs) -> Result<PgPool> {
+    let target = connect::resolve(global.database_url.clone(), global.data_dir.clone()).await?;
+    let (pool, _) = connect::open_migrated(&target.url, 10).await?;
+    load_demo_if_empty(&pool, target.embedded).await?;
+    Ok(pool)
+}
+
+/// The private cluster gets the demo warehouse while it has no warehouse at all — also after a
+/// first run that was killed between migrating and loading.
+async fn load_demo_if_empty(pool: &PgPool, embedded: bool) -> Result<()> {
+    if !embedded {
+        return Ok(());
+    }
+    let empty: bool = sqlx::query_scalar("select not exists (select 1 from warehouses)")
+        .fetch_one(pool)
+        .await?;
+    if empty {
+        tracing::info!("private database has no warehouse: loading the demo warehouse");
+        demo::load(pool).await?;
+    }
+    Ok(())
+}
+
+async fn applied_migrations(pool: &PgPool) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "select case when to_regclass('_sqlx_migrations') is null then 0
+                     else (select count(*) from _sqlx_migrations where success) end",
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+/// `aisle stock` for people: where the units are, what is promised, what each channel may sell.
+fn item_text(item: &inquiry::ItemInquiry) -> String {
+    let mut text = format!("{}  {}\n", item.sku, item.name);
+    for barcode in &item.barcodes {
+        text.push_str(&format!(
+            "  barcode {} ({}, {} per scan)\n",
+            barcode.gtin, barcode.symbology, barcode.units
+        ));
+    }
+    text.push_str(&format!(
+        "{:<14} {:<12} {:<12} {:>8}\n",
+        "LOCATION", "LOT", "EXPIRY", "ON HAND"
+    ));
+    for at in &item.stock {
+        let expiry = at.expiry.map(|d| d.to_string()).unwrap_or_default();
+        text.push_str(&format!(
+            "{:<14} {:<12} {:<12} {:>8}\n",
+            at.location, at.lot, expiry, at.on_hand
+        ));
+    }
+    text.push_str(&format!(
+        "on hand {}, sellable {}, reserved {}, available {}\n",
+        item.on_hand, item.sellable_on_hand, item.open_reserved, item.available
+    ));
+    text.push_str(&format!(
+        "{:<16} {:<20} {:>8}  RULE\n",
+        "CHANNEL", "CHANNEL SKU", "FIGURE"
+    ));
+    for channel in &item.channels {
+        let cap = channel
+            .rule
+            .cap
+            .map(|c| format!(", cap {c}"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "{:<16} {:<20} {:>8}  {}%, buffer {}{cap}\n",
+            channel.channel,
+            channel.channel_sku,
+            channel.figure,
+            channel.rule.share_pct,
+            channel.rule.buffer
+        ));
+    }
+    text.trim_end().to_string()
+}
+
+async fn warehouse(pool: &PgPool, global: &GlobalArgs) -> Result<Warehouse> {
+    warehouses::resolve(pool, global.warehouse.as_deref()).await
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let global = &cli.global;
+    match cli.command {
+        None => {
+            let pool = database(global).await?;
+            let warehouse = warehouse(&pool, global).await?;
+            let terminal_id = std::env::var("AISLE_TERMINAL")
+                .unwrap_or_else(|_| format!("tty-{}", std::process::id()));
+            let _ = (pool, warehouse, terminal_id); // TERMINAL-PENDING
+        }
+        Some(Command::Demo(flag)) => {
+            let pool = database(global).await?;
+            let outcome = demo::load(&pool).await?;
+            print(flag.json, &outcome, |o| {
+                if o.loaded {
+                    format!("Loaded the demo warehouse {}.", o.warehouse_code)
+                } else {
+                    format!("The demo warehouse {} is already loaded.", o.warehouse_code)
+                }
+            })?;
+        }
+        Some(Command::Db { command }) => return db_command(global, command).await,
+        Some(Command::Stock { sku, json }) => {
+            let pool = database(global).await?;
+            let warehouse = warehouse(&pool, global).await?;
+            let query = inquiry::ItemQuery::parse(&sku);
+            if matches!(query, inquiry::ItemQuery::Code(_))
+                && sku.trim().bytes().all(|b| b.is_ascii_digit())
+            {
+                // All digits but not a valid GTIN: say why rather than "unknown SKU".
+                crate::domain::barcode::Gtin::parse(sku.trim())
+                    .map_err(|e| Error::Invalid(format!("barcode {}: {e}", sku.trim())))?;
+            }
+            let found = inquiry::item(&pool, warehouse.id, &query)
+                .await?
+                .ok_or_else(|| Error::UnknownSku(sku.clone()))?;
+            print(json.json, &found, item_text)?;
+        }
+        Some(Command::Receive {
+            sku,
+            quantity,
+            location,
+            lot,
+            expiry,
+            reason,
+            who,
+            json,
+        }) => {
+            let pool = database(global).await?;
+            let warehouse = warehouse(&pool, global).await?;
+            let actor = sign_in(&pool, &who).await?;
+            let receipt = inventory::Receipt {
+                sku,
+                location,
+                quantity,
+                lot,
+                expiry,
+                reason,
+                scan_id: None,
+            };
+            let outcome = inventory::receive(&pool, warehouse.id, &actor, &receipt).await?;
+            print(json.json, &outcome, |o| {
+                format!("Received {quantity}. {}", o.summary())
+            })?;
+        }
+        Some(Command::Move {
+            sku,
+            quantity,
+            from,
+            to,
+            lot,
+            reason,
+            who,
+            json,
+        }) => {
+            let pool = database(global).await?;
+            let warehouse = warehouse(&pool, global).await?;
+            let actor = sign_in(&pool, &who).await?;
+            let transfer = inventory::Transfer {
+                sku,
+                from,
+                to,
+                quantity,
+                lot,
+                reason,
+                scan_id: None,
+            };
+            let outcome = inventory::transfer(&pool, warehouse.id, &actor, &transfer).await?;
+            print(json.json, &outcome, |o| {
+                format!("Moved {quantity}. {}", o.summary())
+            })?;
+        }
+        Some(Command::Adjust {
+            sku,
+            delta,
+            location,
+            reason,
+            lot,
+            expiry,
+            who,
+            json,
+        }) => {
+            let pool = database(global).await?;
+            let warehouse = warehouse(&pool, global).await?;
+            let actor = sign_in(&pool, &who).await?;
+            let adjustment = inventory::Adjustment {
+                sku,
+                location,
+                delta,
+                lot,
+                expiry,
+                reason,
+                scan_id: None,
+            };
+            let outcome = inventory::adjust(&pool, warehouse.id, &actor, &adjustment).await?;
+            print(json.json, &outcome, |o| {
+                format!("Adjusted by {delta:+}. {}", o.summary())
+            })?;
+        }
+        Some(Command::Operator { command }) => operator_command(global, command).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn db_command(global: &GlobalArgs, command: DbCommand) -> Result<ExitCode> {
+    let cluster = || -> Result<EmbeddedCluster> {
+        let dir = crate::db::data_dir::resolve_data_dir(global.data_dir.clone())?;
+        EmbeddedCluster::new(dir)
+    };
+    match command {
+        DbCommand::Status(flag) => {
+            let status = DatabaseStatus::read(global, &cluster()?).await;
+            print(flag.json, &status, DatabaseStatus::to_text)?;
+        }
+        DbCommand::Migrate(flag) => {
+            let target =
+                connect::resolve(global.database_url.clone(), global.data_dir.clone()).await?;
+            let pool = connect::open(&target.url, 2).await?;
+            let before = applied_migrations(&pool).await?;
+            migrate::run(&pool).await?;
+            let after = applied_migrations(&pool).await?;
+            let outcome = serde_json::json!({ "applied_now": after - before, "applied": after });
+            print(flag.json, &outcome, |_| {
+                format!(
+                    "Migrations: {} applied now, {after} in all.",
+                    after - before
+                )
+            })?;
+        }
+        DbCommand::Start(flag) => {
+            refuse_with_database_url(global, "start")?;
+            let cluster = cluster()?;
+            cluster.ensure_running().await?;
+            let (pool, _) = connect::open_migrated(&cluster.url(), 2).await?;
+            load_demo_if_empty(&pool, true).await?;
+            let status = DatabaseStatus::read(global, &cluster).await;
+            print(flag.json, &status, DatabaseStatus::to_text)?;
+        }
+        DbCommand::Stop(flag) => {
+            refuse_with_database_url(global, "stop")?;
+            let cluster = cluster()?;
+            cluster.stop().await?;
+            let status = DatabaseStatus::read(global, &cluster).await;
+            print(flag.json, &status, DatabaseStatus::to_text)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn refuse_with_database_url(global: &GlobalArgs, verb: &str) -> Result<()> {
+    if global.database_url.is_some() {
+        return Err(Error::Invalid(format!(
+            "DATABASE_URL is set: aisle does not {verb} a server it did not start; unset it to manage the private cluster"
+        )));
+    }
+    Ok(())
+}
+
+/// `aisle db status`: which database commands use, and the private cluster's state.
+#[derive(Debug, Serialize)]
+pub struct DatabaseStatus {
+    /// "database_url" or "embedded".
+    pub source: &'static str,
+    pub url: String,
+    pub reachable: bool,
+    pub error: Option<String>,
+    pub embedded: crate::db::embedded::ClusterStatus,
+}
+
+impl DatabaseStatus {
+    async fn read(global: &GlobalArgs, cluster: &EmbeddedCluster) -> DatabaseStatus {
+        let embedded = cluster.status();
+        let (source, url) = match &global.database_url {
+            Some(url) => ("database_url", url.clone()),
+            None => ("embedded", cluster.url()),
+        };
+        let reachable = match connect::open(&url, 1).await {
+            Ok(pool) => sqlx::query("select 1")
+                .execute(&pool)
+                .await
+                .map_err(Error::from),
+            Err(e) => Err(e),
+        };
+        DatabaseStatus {
+            source,
+            url: connect::redacted_url(&url),
+            reachable: reachable.is_ok(),
+            error: reachable.err().map(|e| e.to_string()),
+            embedded,
+        }
+    }
+
+    fn to_text(&self) -> String {
+        let mut text = format!(
+            "Database: {} ({})\n  reachable: {}\n",
+            self.url,
+            if self.source == "embedded" {
+                "private cluster"
+            } else {
+                "DATABASE_URL"
+            },
+            if self.reachable { "yes" } else { "no" }
+        );
+        if let Some(error) = &self.error {
+            text.push_str(&format!("  error: {error}\n"));
+        }
+        text.push_str(&format!(
+            "Private cluster: {}\n  initialised: {}\n  running: {}",
+            self.embedded.data_dir.display(),
+            self.embedded.initialised,
+            self.embedded.running
+        ));
+        text
+    }
+}
+
+async fn operator_command(global: &GlobalArgs, command: OperatorCommand) -> Result<()> {
+    let pool = database(global).await?;
+    match command {
+        OperatorCommand::Add {
+            badge,
+            name,
+            role,
+            who,
+            json,
+        } => {
+            let actor = sign_in(&pool, &who).await?;
+            actor
+                .role
+                .require(crate::domain::role::Permission::ManageOperators)?;
+            let pin = new_pin()?;
+            let added = operators::add(&pool, &actor, &badge, &name, role, &pin).await?;
+            print(json.json, &added, |o| {
+                format!("Added {} ({}, {}).", o.badge, o.name, o.role)
+            })?;
+        }
+        OperatorCommand::List { who, json } => {
+            let actor = sign_in(&pool, &who).await?;
+            actor
+                .role
+                .require(crate::domain::role::Permission::ManageOperators)?;
+            let list = operators::list(&pool).await?;
+            print(json.json, &list, |list| {
+                let mut text = format!(
+                    "{:<12} {:<24} {:<10} {}\n",
+                    "BADGE", "NAME", "ROLE", "STATE"
+                );
+                for o in list {
+                    let state = if !o.active {
+                        "inactive".to_string()
+                    } else if o.locked_seconds > 0 {
+                        format!("locked {}s", o.locked_seconds)
+                    } else {
+                        "ok".to_string()
+                    };
+                    text.push_str(&format!(
+                        "{:<12} {:<24} {:<10} {}\n",
+                        o.badge, o.name, o.role, state
+                    ));
+                }
+                text.trim_end().to_string()
+            })?;
+        }
+        OperatorCommand::Unlock { badge, who, json } => {
+            let actor = sign_in(&pool, &who).await?;
+            operators::unlock(&pool, &actor, &badge).await?;
+            print(json.json, &serde_json::json!({ "unlocked": badge }), |_| {
+                format!("Unlocked {badge}.")
+            })?;
+        }
+        OperatorCommand::SetPin { badge, who, json } => {
+            let actor = sign_in(&pool, &who).await?;
+            actor
+                .role
+                .require(crate::domain::role::Permission::ManageOperators)?;
+            let pin = new_pin()?;
+            operators::set_pin(&pool, &actor, &badge, &pin).await?;
+            print(json.json, &serde_json::json!({ "pin_set": badge }), |_| {
+                format!("New PIN set for {badge}.")
+            })?;
+        }
+    }
+    Ok(())
+}

@@ -199,3 +199,24 @@ async fn heavy_lock_is_exclusive() {
     let _second = waiter.await.expect("second holder");
     assert!(common::aisle_bin().ends_with("aisle"));
 }
+
+#[tokio::test]
+async fn a_data_dir_the_server_user_cannot_reach_is_refused_clearly() {
+    if unsafe { libc::geteuid() } != 0 {
+        return; // only root hands the server to another user
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("aisle-private-")
+        .tempdir_in(std::env::temp_dir())
+        .expect("temp dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+        .expect("chmod temp dir");
+    let cluster = EmbeddedCluster::new(dir.path().join("data")).expect("cluster");
+    let err = cluster
+        .ensure_running()
+        .await
+        .expect_err("the server user cannot traverse a 0700 root directory");
+    let message = err.to_string();
+    assert!(message.contains("cannot reach"), "{message}");
+    assert!(!cluster.status().running);
+}

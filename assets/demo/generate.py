@@ -413,7 +413,10 @@ def build_stock(skus, locations):
     heavy = set(id(s) for s in rng.sample(bulk, 12))  # deep bulk: the EDI cap of 500 binds
     for s in bulk:
         pack = s["case_pack"] if s["case_pack"] > 1 else 12
-        cases = rng.randrange(25, 45) if id(s) in heavy else rng.randrange(4, 16)
+        if id(s) in heavy:
+            cases = -(-rng.randrange(540, 1000) // pack)  # whole cases, 540 units or more
+        else:
+            cases = rng.randrange(4, 16)
         add(next(reserve_iter), s, pack * cases, 1)
         s["reserve"] = True
     return rows

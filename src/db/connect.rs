@@ -44,6 +44,7 @@ pub async fn resolve(
     data_dir: Option<PathBuf>,
 ) -> Result<DatabaseTarget> {
     if let Some(url) = database_url.filter(|url| !url.trim().is_empty()) {
+        tracing::info!(url = %redacted_url(&url), "using DATABASE_URL");
         return Ok(DatabaseTarget {
             url,
             embedded: false,
@@ -51,6 +52,7 @@ pub async fn resolve(
     }
     let cluster = EmbeddedCluster::new(resolve_data_dir(data_dir)?)?;
     let url = cluster.ensure_running().await?;
+    tracing::info!(url = %redacted_url(&url), "using the embedded PostgreSQL");
     Ok(DatabaseTarget {
         url,
         embedded: true,

@@ -45,6 +45,10 @@ pub const MAX_CONNECTIONS: u32 = 300;
 pub const SOCKET_PATH_MAX: usize = 107;
 /// How long a start (including crash recovery) may take before we give up.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// `pg.log` is moved to `pg.log.old` at a start once it is larger than this.
+const LOG_ROTATE_BYTES: u64 = 16 * 1024 * 1024;
+/// How long a pid file may claim a ready server that accepts no connection.
+const STALE_AFTER: Duration = Duration::from_secs(10);
 
 /// A set of PostgreSQL server binaries (`initdb`, `pg_ctl`, `postgres`) in one directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,7 +90,7 @@ impl PgBinaries {
                 });
             }
         }
-        found.sort_by(|a, b| (b.major, b.minor).cmp(&(a.major, a.minor)));
+        found.sort_by_key(|b| std::cmp::Reverse((b.major, b.minor)));
         found
     }
 
@@ -215,6 +219,14 @@ pub struct ClusterStatus {
 #[derive(Debug, Clone)]
 pub struct EmbeddedCluster {
     data_dir: PathBuf,
+}
+
+/// A server process this process spawned.
+struct Started {
+    /// Receives its exit status from the thread that reaps it.
+    exited: mpsc::Receiver<std::io::Result<ExitStatus>>,
+    /// Where the log stood when it was spawned: its own messages follow.
+    log_offset: u64,
 }
 
 /// What `postmaster.pid` says about the server.
@@ -356,12 +368,8 @@ impl EmbeddedCluster {
             self.initialise(&binaries, user.as_ref()).await?;
             self.binaries()?
         };
-        let user = match user {
-            Some(_) => self.server_user()?,
-            None => None,
-        };
-        self.start_and_wait(&binaries, user.as_ref()).await?;
-        self.create_database().await?;
+        let conn = self.start_and_wait(&binaries, user.as_ref()).await?;
+        self.create_database(conn).await?;
         Ok(self.url())
     }
 
@@ -592,60 +600,128 @@ impl EmbeddedCluster {
         ServerState::Running { pid, state }
     }
 
-    async fn start_and_wait(&self, binaries: &PgBinaries, user: Option<&Account>) -> Result<()> {
+    /// Starts the server unless it runs, and waits until it accepts a connection, which it
+    /// returns (to the `postgres` database). A server that another process is starting,
+    /// recovering or stopping is waited for. A start that fails because the remains of a killed
+    /// server are still exiting (its shared memory or pid still in use) is retried.
+    async fn start_and_wait(
+        &self,
+        binaries: &PgBinaries,
+        user: Option<&Account>,
+    ) -> Result<PgConnection> {
         let deadline = Instant::now() + START_TIMEOUT;
-        let mut started: Option<mpsc::Receiver<std::io::Result<ExitStatus>>> = None;
+        let mut started: Option<Started> = None;
+        let mut spawns = 0;
+        // Since when postmaster.pid says "ready" but no connection succeeds.
+        let mut unreachable_since: Option<Instant> = None;
         loop {
             match self.server_state() {
-                ServerState::Running { state, .. } if state.as_deref() == Some("ready") => {
-                    return Ok(());
-                }
-                ServerState::Running { .. } => {} // starting, recovering or stopping: wait
-                ServerState::NotRunning => match &started {
-                    None => started = Some(self.spawn_server(binaries, user)?),
-                    Some(exited) => {
-                        if let Ok(status) = exited.try_recv() {
-                            let status = status
-                                .map(|status| status.to_string())
-                                .unwrap_or_else(|err| err.to_string());
+                ServerState::Running { pid, state } if state.as_deref() == Some("ready") => {
+                    match self.connect_admin().await {
+                        Ok(conn) => return Ok(conn),
+                        // The server answered: it runs, but refuses (too many connections...).
+                        Err(err) if is_server_answer(&err) && !is_starting_up(&err) => {
                             return Err(Error::Embedded(format!(
-                                "PostgreSQL did not start ({status}); the end of {}:\n{}",
-                                self.log_file().display(),
-                                log_tail(&self.log_file(), 20),
+                                "the embedded PostgreSQL at {} refused a connection: {err}",
+                                self.socket_dir().display()
                             )));
                         }
+                        Err(err) => {
+                            // A killed server's pid may linger (a zombie) a moment.
+                            let since = *unreachable_since.get_or_insert_with(Instant::now);
+                            if since.elapsed() > STALE_AFTER {
+                                return Err(Error::Embedded(format!(
+                                    "{} names process {pid} as a running server, but nothing \
+                                     accepts connections at {} ({err}); if no PostgreSQL runs \
+                                     there, remove that file",
+                                    self.pg_dir().join("postmaster.pid").display(),
+                                    self.socket_dir().display(),
+                                )));
+                            }
+                        }
                     }
-                },
+                }
+                ServerState::Running { .. } => unreachable_since = None,
+                ServerState::NotRunning => {
+                    unreachable_since = None;
+                    let exited = started
+                        .as_ref()
+                        .map(|started| started.exited.try_recv().ok());
+                    match exited {
+                        None => {
+                            started = Some(self.spawn_server(binaries, user)?);
+                            spawns += 1;
+                        }
+                        Some(None) => {} // spawned, not yet written its pid file
+                        Some(Some(status)) => {
+                            let log_from = started.as_ref().map_or(0, |s| s.log_offset);
+                            let log = log_since(&self.log_file(), log_from, 20);
+                            let transient =
+                                log.contains("is still in use") || log.contains("already exists");
+                            if !(transient && spawns < 5 && Instant::now() < deadline) {
+                                let status = status
+                                    .map(|status| status.to_string())
+                                    .unwrap_or_else(|err| err.to_string());
+                                return Err(Error::Embedded(format!(
+                                    "PostgreSQL did not start ({status}); from {}:\n{log}",
+                                    self.log_file().display(),
+                                )));
+                            }
+                            tracing::info!("an old server's remains are still exiting; retrying");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                            started = Some(self.spawn_server(binaries, user)?);
+                            spawns += 1;
+                        }
+                    }
+                }
             }
             if Instant::now() > deadline {
+                let log_from = started.as_ref().map_or(0, |s| s.log_offset);
                 return Err(Error::Embedded(format!(
-                    "PostgreSQL in {} did not become ready within {}s; the end of {}:\n{}",
+                    "PostgreSQL in {} did not become ready within {}s; from {}:\n{}",
                     self.pg_dir().display(),
                     START_TIMEOUT.as_secs(),
                     self.log_file().display(),
-                    log_tail(&self.log_file(), 20),
+                    log_since(&self.log_file(), log_from, 20),
                 )));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
+    /// A connection to the `postgres` database over the socket, through the URL we hand out.
+    async fn connect_admin(&self) -> std::result::Result<PgConnection, sqlx::Error> {
+        let options = PgConnectOptions::from_str(&self.url_for("postgres"))?
+            .application_name("aisle")
+            .disable_statement_logging();
+        match tokio::time::timeout(
+            Duration::from_secs(10),
+            PgConnection::connect_with(&options),
+        )
+        .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
+    }
+
     /// Starts `postgres` itself (not `pg_ctl start`, which goes through a shell) in its own
     /// process group, with its output appended to `pg.log`. A thread reaps it when it exits.
-    fn spawn_server(
-        &self,
-        binaries: &PgBinaries,
-        user: Option<&Account>,
-    ) -> Result<mpsc::Receiver<std::io::Result<ExitStatus>>> {
+    fn spawn_server(&self, binaries: &PgBinaries, user: Option<&Account>) -> Result<Started> {
         let socket_dir = self.socket_dir();
         make_private_dir(&socket_dir, user)?;
         let log_path = self.log_file();
+        // Keep one previous log; the server writes to a single file that is otherwise never cut.
+        if fs::metadata(&log_path).is_ok_and(|meta| meta.len() > LOG_ROTATE_BYTES) {
+            let _ = fs::rename(&log_path, self.data_dir.join("pg.log.old"));
+        }
         let mut log = OpenOptions::new()
             .create(true)
             .append(true)
             .mode(0o600)
             .open(&log_path)
             .map_err(|err| Error::io(format!("cannot open {}", log_path.display()), err))?;
+        let log_offset = log.metadata().map(|meta| meta.len()).unwrap_or(0);
         let _ = writeln!(
             log,
             "aisle: starting PostgreSQL {} from {} (aisle pid {})",
@@ -688,19 +764,13 @@ impl EmbeddedCluster {
                 let _ = sender.send(child.wait());
             })
             .map_err(|err| Error::io("cannot start a thread", err))?;
-        Ok(receiver)
+        Ok(Started {
+            exited: receiver,
+            log_offset,
+        })
     }
 
-    async fn create_database(&self) -> Result<()> {
-        let options = PgConnectOptions::from_str(&self.url_for("postgres"))?
-            .application_name("aisle")
-            .disable_statement_logging();
-        let mut conn = PgConnection::connect_with(&options).await.map_err(|err| {
-            Error::Embedded(format!(
-                "cannot connect to the embedded PostgreSQL at {}: {err}",
-                self.socket_dir().display()
-            ))
-        })?;
+    async fn create_database(&self, mut conn: PgConnection) -> Result<()> {
         let exists: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
                 .bind(DATABASE)
@@ -816,20 +886,29 @@ fn percent_encode(text: &str, keep_slash: bool) -> String {
     out
 }
 
-/// The last `lines` lines of a log file, for error messages.
-fn log_tail(path: &Path, lines: usize) -> String {
+/// The last `lines` lines written to a log file after byte `offset`, for error messages.
+fn log_since(path: &Path, offset: u64, lines: usize) -> String {
     let Ok(mut file) = File::open(path) else {
         return format!("({} cannot be read)", path.display());
     };
     let len = file.metadata().map(|meta| meta.len()).unwrap_or(0);
-    let _ = file.seek(SeekFrom::Start(len.saturating_sub(16 * 1024)));
-    let mut text = String::new();
+    let _ = file.seek(SeekFrom::Start(offset.max(len.saturating_sub(64 * 1024))));
     let mut bytes = Vec::new();
-    if file.read_to_end(&mut bytes).is_ok() {
-        text = String::from_utf8_lossy(&bytes).into_owned();
-    }
+    let _ = file.read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes);
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn is_server_answer(err: &sqlx::Error) -> bool {
+    err.as_database_error().is_some()
+}
+
+/// 57P03: "the database system is starting up" (or shutting down, or in recovery).
+fn is_starting_up(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|db| db.code())
+        .is_some_and(|code| code == "57P03")
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod connect;
 pub mod data_dir;
+pub mod demo;
 pub mod embedded;
 pub mod inquiry;
 pub mod inventory;

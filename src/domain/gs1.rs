@@ -310,9 +310,9 @@ fn put<T: PartialEq>(slot: &mut Option<T>, value: T, ai: &str) -> Result<(), Gs1
 
 /// A value already checked to be at most 8 digits, which always fits.
 fn number(digits: &str) -> u32 {
-    digits
-        .bytes()
-        .fold(0, |n, b| n.saturating_mul(10).saturating_add(u32::from(b - b'0')))
+    digits.bytes().fold(0, |n, b| {
+        n.saturating_mul(10).saturating_add(u32::from(b - b'0'))
+    })
 }
 
 /// YYMMDD, where day 00 means the last day of the month.
@@ -325,8 +325,7 @@ fn date(ai: &str, value: &str) -> Result<NaiveDate, Gs1Error> {
     let (Some(yy), Some(month), Some(day)) = (part(0), part(2), part(4)) else {
         return Err(bad());
     };
-    // yy is below 100, so the year fits an i32.
-    let year = 2000 + yy as i32;
+    let year = 2000 + i32::try_from(yy).map_err(|_| bad())?;
     if day == 0 {
         let next_month = if month == 12 {
             NaiveDate::from_ymd_opt(year + 1, 1, 1)
@@ -341,8 +340,8 @@ fn date(ai: &str, value: &str) -> Result<NaiveDate, Gs1Error> {
 }
 
 /// GS1 AI encodable character set 82: printable ASCII except space, `#`, `$`, `@`, `[`, `\`,
-/// `]`, `^`, backquote, `{`, `|`, `}` and `~`. Those are what scanners substitute for GS, so a
-/// value containing one is a misconfigured scanner rather than data.
+/// `]`, `^`, backquote, `{`, `|`, `}` and `~`. Scanners substitute some of those for GS, so a
+/// value containing one points at a scanner set up differently from its terminal.
 pub fn is_gs1_character(c: char) -> bool {
     matches!(c,
         '!' | '"' | '%'..='?' | 'A'..='Z' | '_' | 'a'..='z')
@@ -473,7 +472,10 @@ mod tests {
         assert_eq!(parsed.serial.as_deref(), Some("SN0042"));
         assert_eq!(parsed.count, Some(12));
         // A trailing GS is tolerated too.
-        assert_eq!(Gs1Elements::parse("3712\u{1d}").map(|e| e.count), Ok(Some(12)));
+        assert_eq!(
+            Gs1Elements::parse("3712\u{1d}").map(|e| e.count),
+            Ok(Some(12))
+        );
     }
 
     #[test]
@@ -529,14 +531,32 @@ mod tests {
     fn net_weight_keeps_its_decimals() {
         let parsed = Gs1Elements::parse("3103001250").expect("valid");
         let weight = parsed.net_weight.expect("weight");
-        assert_eq!(weight, NetWeightKg { value: 1250, decimals: 3 });
+        assert_eq!(
+            weight,
+            NetWeightKg {
+                value: 1250,
+                decimals: 3
+            }
+        );
         assert_eq!(weight.to_string(), "1.250 kg");
         assert_eq!(weight.grams(), 1250);
         assert!((weight.kg() - 1.25).abs() < 1e-9);
-        let whole = NetWeightKg { value: 12, decimals: 0 };
-        assert_eq!((whole.to_string(), whole.grams()), ("12 kg".to_owned(), 12_000));
-        let fine = NetWeightKg { value: 123_456, decimals: 5 };
-        assert_eq!((fine.to_string(), fine.grams()), ("1.23456 kg".to_owned(), 1235));
+        let whole = NetWeightKg {
+            value: 12,
+            decimals: 0,
+        };
+        assert_eq!(
+            (whole.to_string(), whole.grams()),
+            ("12 kg".to_owned(), 12_000)
+        );
+        let fine = NetWeightKg {
+            value: 123_456,
+            decimals: 5,
+        };
+        assert_eq!(
+            (fine.to_string(), fine.grams()),
+            ("1.23456 kg".to_owned(), 1235)
+        );
         assert_eq!(
             Gs1Elements::parse("(3105)000007").map(|e| e.net_weight.map(|w| w.grams())),
             Ok(Some(0))
@@ -643,7 +663,9 @@ mod tests {
         );
         assert_eq!(
             Gs1Elements::parse("10\u{1d}17261231"),
-            Err(Gs1Error::EmptyValue { ai: "10".to_owned() })
+            Err(Gs1Error::EmptyValue {
+                ai: "10".to_owned()
+            })
         );
         assert_eq!(
             Gs1Elements::parse("(17)2612A1"),
@@ -667,7 +689,13 @@ mod tests {
     fn empty_and_malformed_input() {
         assert_eq!(Gs1Elements::parse(""), Err(Gs1Error::Empty));
         assert_eq!(Gs1Elements::parse("\u{1d}\u{1d}"), Err(Gs1Error::Empty));
-        for bad in ["(01", "()123", "(0a)1", "(12345)1", "(01)09506000134352 (10)X"] {
+        for bad in [
+            "(01",
+            "()123",
+            "(0a)1",
+            "(12345)1",
+            "(01)09506000134352 (10)X",
+        ] {
             assert!(Gs1Elements::parse(bad).is_err(), "{bad}");
         }
         assert!(matches!(
@@ -684,7 +712,9 @@ mod tests {
         );
         assert_eq!(
             Gs1Elements::parse("(10)A(10)B"),
-            Err(Gs1Error::Repeated { ai: "10".to_owned() })
+            Err(Gs1Error::Repeated {
+                ai: "10".to_owned()
+            })
         );
     }
 

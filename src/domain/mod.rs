@@ -4,3 +4,4 @@ pub mod availability;
 pub mod barcode;
 pub mod gs1;
 pub mod role;
+pub mod scan;

@@ -65,17 +65,25 @@ pub async fn fresh_db() -> TestDb {
 pub async fn fresh_db_with(max_connections: u32) -> TestDb {
     let server = server_url().await;
     drop_stale_databases_once(&server).await;
-    let template = ensure_template(&server).await;
     let name = next_db_name();
     let mut admin = PgConnection::connect(&server)
         .await
         .expect("connect to test server");
-    let create = format!(
-        "CREATE DATABASE {} TEMPLATE {}",
-        quote_ident(&name),
-        quote_ident(&template)
-    );
-    retry_while_in_use(&mut admin, &create).await;
+    let mut attempt = 0;
+    loop {
+        let template = ensure_template(&server, &mut admin).await;
+        let create = format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            quote_ident(&name),
+            quote_ident(&template)
+        );
+        match retry_while_in_use(&mut admin, &create).await {
+            Ok(()) => break,
+            // The template was dropped by a process built with other migrations: remake it.
+            Err(err) if attempt < 3 && sql_state(&err).as_deref() == Some("3D000") => attempt += 1,
+            Err(err) => panic!("{create}: {err}"),
+        }
+    }
     let _ = admin.close().await;
     let url = with_database(&server, &name).expect("test database URL");
     let pool = connect::open(&url, max_connections)
@@ -94,7 +102,9 @@ pub async fn empty_db() -> TestDb {
         .await
         .expect("connect to test server");
     let create = format!("CREATE DATABASE {} TEMPLATE template0", quote_ident(&name));
-    retry_while_in_use(&mut admin, &create).await;
+    retry_while_in_use(&mut admin, &create)
+        .await
+        .unwrap_or_else(|err| panic!("{create}: {err}"));
     let _ = admin.close().await;
     let url = with_database(&server, &name).expect("test database URL");
     let pool = connect::open(&url, DEFAULT_MAX_CONNECTIONS)
@@ -169,32 +179,51 @@ fn database_url_env() -> Option<String> {
 /// The template holding the current migrations, made once per server under an advisory lock.
 /// It is built under another name and renamed when complete, so a creator that dies leaves no
 /// half-migrated template; it refuses connections, so cloning never finds one open.
-async fn ensure_template(server: &str) -> String {
-    static TEMPLATE: OnceLock<String> = OnceLock::new();
-    if let Some(name) = TEMPLATE.get() {
-        return name.clone();
-    }
+async fn ensure_template(server: &str, admin: &mut PgConnection) -> String {
     let name = format!("aisle_tpl_{}", migrate::fingerprint());
-    let mut admin = PgConnection::connect(server)
-        .await
-        .expect("connect to test server");
-    if !database_exists(&mut admin, &name).await {
-        sqlx::query("SELECT pg_advisory_lock($1)")
-            .bind(TEMPLATE_LOCK_KEY)
-            .execute(&mut admin)
-            .await
-            .expect("template lock");
-        if !database_exists(&mut admin, &name).await {
-            build_template(server, &mut admin, &name).await;
-        }
-        sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(TEMPLATE_LOCK_KEY)
-            .execute(&mut admin)
-            .await
-            .expect("template unlock");
+    if database_exists(admin, &name).await {
+        return name;
     }
-    let _ = admin.close().await;
-    TEMPLATE.get_or_init(|| name).clone()
+    execute(
+        admin,
+        &format!("SELECT pg_advisory_lock({TEMPLATE_LOCK_KEY})"),
+    )
+    .await;
+    if !database_exists(admin, &name).await {
+        build_template(server, admin, &name).await;
+        drop_other_templates(admin, &name).await;
+    }
+    execute(
+        admin,
+        &format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK_KEY})"),
+    )
+    .await;
+    name
+}
+
+/// Templates of other migrations (and unfinished builds) would pile up as migrations change.
+/// A process still using one remakes it (see `fresh_db_with`).
+async fn drop_other_templates(admin: &mut PgConnection, keep: &str) {
+    let others: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE starts_with(datname, 'aisle_tpl_') AND datname <> $1",
+    )
+    .bind(keep)
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap_or_default();
+    for other in others {
+        let other = quote_ident(&other);
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {other} WITH IS_TEMPLATE false"
+        )))
+        .execute(&mut *admin)
+        .await;
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {other} WITH (FORCE)"
+        )))
+        .execute(&mut *admin)
+        .await;
+    }
 }
 
 async fn build_template(server: &str, admin: &mut PgConnection, name: &str) {
@@ -227,39 +256,38 @@ async fn build_template(server: &str, admin: &mut PgConnection, name: &str) {
     )
     .await;
     // The migration connections' backends may take a moment to exit after the pool closed.
-    retry_while_in_use(
-        admin,
-        &format!(
-            "ALTER DATABASE {} RENAME TO {}",
-            quote_ident(&building),
-            quote_ident(name)
-        ),
-    )
-    .await;
+    let rename = format!(
+        "ALTER DATABASE {} RENAME TO {}",
+        quote_ident(&building),
+        quote_ident(name)
+    );
+    retry_while_in_use(admin, &rename)
+        .await
+        .unwrap_or_else(|err| panic!("{rename}: {err}"));
 }
 
 /// Runs `sql`, retrying while Postgres says another session uses the database (55006).
-async fn retry_while_in_use(conn: &mut PgConnection, sql: &str) {
+async fn retry_while_in_use(conn: &mut PgConnection, sql: &str) -> Result<(), sqlx::Error> {
     let mut attempt = 0;
     loop {
         match sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
             .execute(&mut *conn)
             .await
         {
-            Ok(_) => return,
-            Err(err)
-                if attempt < 100
-                    && err
-                        .as_database_error()
-                        .and_then(|db| db.code())
-                        .is_some_and(|code| code == "55006") =>
-            {
+            Ok(_) => return Ok(()),
+            Err(err) if attempt < 100 && sql_state(&err).as_deref() == Some("55006") => {
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            Err(err) => panic!("{sql}: {err}"),
+            Err(err) => return Err(err),
         }
     }
+}
+
+fn sql_state(err: &sqlx::Error) -> Option<String> {
+    err.as_database_error()
+        .and_then(|db| db.code())
+        .map(|code| code.into_owned())
 }
 
 async fn execute(conn: &mut PgConnection, sql: &str) {

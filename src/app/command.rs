@@ -1,0 +1,98 @@
+//! The I/O that `update` asks for. The runtime carries each out and feeds the answer back as a
+//! [`Reply`](super::event::Reply) carrying the same request id, so that an answer arriving
+//! after the operator moved on is recognised and dropped.
+
+use std::fmt;
+
+use crate::db::inquiry::{ItemInquiry, ItemQuery, LocationInquiry};
+use crate::db::operators::Operator;
+
+/// Tags a database request so its reply can be matched to the step that asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId(pub u64);
+
+/// Hands out request ids, one terminal's sequence.
+#[derive(Debug, Default)]
+pub struct RequestIds {
+    last: u64,
+}
+
+impl RequestIds {
+    pub fn next_id(&mut self) -> RequestId {
+        self.last += 1;
+        RequestId(self.last)
+    }
+}
+
+/// A PIN in transit: never printed, not even in logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pin(String);
+
+impl Pin {
+    pub fn new(pin: impl Into<String>) -> Pin {
+        Pin(pin.into())
+    }
+
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pin(****)")
+    }
+}
+
+/// What an inquiry asks about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InquiryTarget {
+    /// A barcode, or a SKU code.
+    Item(ItemQuery),
+    /// A scanned or typed code that may be a SKU code or a location code (`TSHIRT-BLK-M` and
+    /// `A-03-12-2` have the same shape): the item is tried first, then the location.
+    Code(String),
+}
+
+impl InquiryTarget {
+    /// The code as the operator gave it, for "No item …" messages.
+    pub fn as_text(&self) -> &str {
+        match self {
+            InquiryTarget::Item(query) => query.as_text(),
+            InquiryTarget::Code(code) => code,
+        }
+    }
+}
+
+/// What an inquiry found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    Item(Box<ItemInquiry>),
+    Location(Box<LocationInquiry>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    LookupBadge {
+        request: RequestId,
+        badge: String,
+    },
+    Authenticate {
+        request: RequestId,
+        badge: String,
+        pin: Pin,
+    },
+    Inquire {
+        request: RequestId,
+        target: InquiryTarget,
+    },
+    Unlock {
+        request: RequestId,
+        actor: Operator,
+        badge: String,
+    },
+    /// Ring the terminal bell (BEL): a wrong scan must be heard, not only seen.
+    Beep,
+    /// Leave the event loop and give the terminal back.
+    Quit,
+}

@@ -1,0 +1,100 @@
+//! Keys to actions. A keyboard-wedge scanner types a burst of characters ending in Enter, so
+//! every printable key goes into one line until Enter, Ctrl+J (a bare line feed in raw mode) or
+//! Tab (some scanners' suffix) completes it. GS1's group separator arrives as Ctrl+5 (legacy
+//! encoding of 0x1D) or Ctrl+] (kitty keyboard protocol) and is kept in the line as `\x1d`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::Action;
+use crate::domain::gs1::GS;
+
+/// Longer lines are not scans anyone makes; the rest of a runaway burst is dropped.
+pub const MAX_LINE: usize = 128;
+
+/// The line being typed or scanned, and the rules that turn keys into actions.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    line: String,
+}
+
+impl Keymap {
+    pub fn line(&self) -> &str {
+        &self.line
+    }
+
+    /// Empties the line (a screen took what was typed as a hot key, or the operator left).
+    pub fn clear(&mut self) {
+        self.line.clear();
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) -> Option<Action> {
+        // Release events come only under the kitty protocol or on Windows: one press, one action.
+        if key.kind == KeyEventKind::Release {
+            return None;
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Enter | KeyCode::Tab => Some(self.submit()),
+            KeyCode::Char('j' | 'm') if ctrl => Some(self.submit()),
+            KeyCode::Char('\n' | '\r') => Some(self.submit()),
+            KeyCode::Char('5' | ']') if ctrl => self.push(GS),
+            KeyCode::Char('c' | 'q') if ctrl => Some(Action::Quit),
+            KeyCode::Char('u') if ctrl => {
+                self.line.clear();
+                Some(Action::Edited)
+            }
+            KeyCode::Char(_) if ctrl || alt => None,
+            KeyCode::Char(c) => self.push(c),
+            KeyCode::Backspace => self.line.pop().map(|_| Action::Edited),
+            // Esc first abandons a half-typed line, then leaves the step.
+            KeyCode::Esc if !self.line.is_empty() => {
+                self.line.clear();
+                Some(Action::Edited)
+            }
+            KeyCode::Esc => Some(Action::Back),
+            KeyCode::F(1) => Some(Action::Help),
+            KeyCode::PageUp | KeyCode::Up | KeyCode::F(7) => Some(Action::PageUp),
+            KeyCode::PageDown | KeyCode::Down | KeyCode::F(8) => Some(Action::PageDown),
+            _ => None,
+        }
+    }
+
+    /// Pasted text is typed character by character; line breaks in it complete lines, so a
+    /// paste of several scans gives several submits.
+    pub fn on_paste(&mut self, text: &str) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let mut pending_cr = false;
+        for c in text.chars() {
+            match c {
+                '\n' if pending_cr => pending_cr = false,
+                '\r' | '\n' => {
+                    pending_cr = c == '\r';
+                    actions.push(self.submit());
+                }
+                c => {
+                    pending_cr = false;
+                    if let Some(action) = self.push(c) {
+                        if actions.last() != Some(&Action::Edited) {
+                            actions.push(action);
+                        }
+                    }
+                }
+            }
+        }
+        actions
+    }
+
+    fn submit(&mut self) -> Action {
+        Action::Submit(std::mem::take(&mut self.line))
+    }
+
+    fn push(&mut self, c: char) -> Option<Action> {
+        // Other control characters are noise from a misconfigured wedge; GS is data.
+        if (c.is_control() && c != GS) || self.line.chars().count() >= MAX_LINE {
+            return None;
+        }
+        self.line.push(c);
+        Some(Action::Edited)
+    }
+}

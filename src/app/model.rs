@@ -1,0 +1,115 @@
+//! The state of one terminal: which screen, who is logged in, what is being typed, and the
+//! one message line. Each terminal (local, or one SSH session later) has its own `App`; there is
+//! no process-wide UI state.
+
+use std::collections::VecDeque;
+
+use ratatui::layout::Size;
+
+use super::command::RequestIds;
+use super::keymap::Keymap;
+use super::notice::Notice;
+use crate::db::operators::Operator;
+use crate::db::warehouses::Warehouse;
+use crate::domain::scan::ScanConfig;
+use crate::screen::{LoginState, Screen};
+use crate::ui::theme::Theme;
+
+/// Completed lines held back while the database answers; a scanner can outrun it, and a scan
+/// must never be lost. Bounded, so a stuck request cannot hoard a shift's worth of scans.
+pub const MAX_TYPEAHEAD: usize = 16;
+
+/// Ticks (seconds) a confirmation stays on the message line; errors stay until the next input.
+pub const INFO_TICKS: u32 = 5;
+
+#[derive(Debug)]
+pub struct App {
+    pub(super) terminal_id: String,
+    pub(super) warehouse: Warehouse,
+    pub(super) theme: Theme,
+    pub(super) scan_config: ScanConfig,
+    pub(super) size: Size,
+    pub(super) keymap: Keymap,
+    pub(super) screen: Screen,
+    pub(super) operator: Option<Operator>,
+    pub(super) notice: Option<Notice>,
+    pub(super) notice_ticks: u32,
+    pub(super) help: bool,
+    pub(super) typeahead: VecDeque<String>,
+    pub(super) requests: RequestIds,
+    pub(super) quitting: bool,
+}
+
+impl App {
+    /// A terminal at the login screen.
+    pub fn new(terminal_id: impl Into<String>, warehouse: Warehouse, theme: Theme, size: Size) -> App {
+        App {
+            terminal_id: terminal_id.into(),
+            warehouse,
+            theme,
+            scan_config: ScanConfig::default(),
+            size,
+            keymap: Keymap::default(),
+            screen: Screen::Login(LoginState::new()),
+            operator: None,
+            notice: None,
+            notice_ticks: 0,
+            help: false,
+            typeahead: VecDeque::new(),
+            requests: RequestIds::default(),
+            quitting: false,
+        }
+    }
+
+    /// Per-device scanner settings (a GS substitute character, say).
+    pub fn with_scan_config(mut self, scan_config: ScanConfig) -> App {
+        self.scan_config = scan_config;
+        self
+    }
+
+    pub fn terminal_id(&self) -> &str {
+        &self.terminal_id
+    }
+
+    pub fn warehouse(&self) -> &Warehouse {
+        &self.warehouse
+    }
+
+    pub fn theme(&self) -> Theme {
+        self.theme
+    }
+
+    pub fn size(&self) -> Size {
+        self.size
+    }
+
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    pub fn operator(&self) -> Option<&Operator> {
+        self.operator.as_ref()
+    }
+
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    /// What is being typed or scanned.
+    pub fn line(&self) -> &str {
+        self.keymap.line()
+    }
+
+    pub fn help_shown(&self) -> bool {
+        self.help
+    }
+
+    /// Completed lines waiting for the screen to be free.
+    pub fn typeahead(&self) -> impl Iterator<Item = &str> {
+        self.typeahead.iter().map(String::as_str)
+    }
+
+    pub fn is_quitting(&self) -> bool {
+        self.quitting
+    }
+}

@@ -1,0 +1,36 @@
+//! The message row: an error in reverse video across the whole row (visible at arm's length,
+//! with or without colour), or a confirmation in bold. Shows the long form where it fits.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use crate::app::notice::Notice;
+use crate::ui::theme::Theme;
+
+pub struct MessageLine<'a> {
+    pub notice: &'a Notice,
+    pub theme: Theme,
+}
+
+impl Widget for MessageLine<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.is_empty() {
+            return;
+        }
+        let width = usize::from(area.width);
+        let style = if self.notice.is_error() {
+            self.theme.error()
+        } else {
+            self.theme.info()
+        };
+        buf.set_style(area, style);
+        buf.set_stringn(
+            area.x,
+            area.y,
+            self.notice.fitting(width),
+            width,
+            style,
+        );
+    }
+}
