@@ -68,7 +68,7 @@ pub enum Command {
         /// Units to receive (a positive whole number).
         #[arg(value_parser = parse_units)]
         quantity: i32,
-        /// Location code, e.g. A-03-12-2.
+        /// Location code, e.g. A-03-02-1.
         #[arg(long)]
         location: String,
         /// Lot, for lot-controlled SKUs.

@@ -10,7 +10,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     #[error("unknown SKU or barcode {0:?}: expected a SKU code or a GTIN on file")]
     UnknownSku(String),
-    #[error("unknown location {0:?}: expected a location code such as A-03-12-2")]
+    #[error("unknown location {0:?}: expected a location code such as A-03-02-1")]
     UnknownLocation(String),
     #[error("unknown warehouse {0:?}")]
     UnknownWarehouse(String),

@@ -71,8 +71,20 @@ pub enum Found {
     Location(Box<LocationInquiry>),
 }
 
+/// What `update` asks the runtime to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// Ask the database; the answer comes back as a [`Reply`](super::event::Reply).
+    Request(Request),
+    /// Ring the terminal bell (BEL): a wrong scan must be heard, not only seen.
+    Beep,
+    /// Leave the event loop and give the terminal back.
+    Quit,
+}
+
+/// A question or change for the database, tagged with the id its reply will carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
     LookupBadge {
         request: RequestId,
         badge: String,
@@ -91,8 +103,10 @@ pub enum Command {
         actor: Operator,
         badge: String,
     },
-    /// Ring the terminal bell (BEL): a wrong scan must be heard, not only seen.
-    Beep,
-    /// Leave the event loop and give the terminal back.
-    Quit,
+}
+
+impl From<Request> for Command {
+    fn from(request: Request) -> Command {
+        Command::Request(request)
+    }
 }

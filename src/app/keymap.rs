@@ -74,10 +74,10 @@ impl Keymap {
                 }
                 c => {
                     pending_cr = false;
-                    if let Some(action) = self.push(c) {
-                        if actions.last() != Some(&Action::Edited) {
-                            actions.push(action);
-                        }
+                    if let Some(action) = self.push(c)
+                        && actions.last() != Some(&Action::Edited)
+                    {
+                        actions.push(action);
                     }
                 }
             }

@@ -31,9 +31,9 @@ impl Outcome {
         Outcome::default()
     }
 
-    pub fn command(command: Command) -> Outcome {
+    pub fn command(command: impl Into<Command>) -> Outcome {
         Outcome {
-            commands: vec![command],
+            commands: vec![command.into()],
             ..Outcome::default()
         }
     }

@@ -1,6 +1,7 @@
 //! Presentation shared by every screen: the theme, the adaptive layout, all operator-facing
 //! strings, and small widgets.
 
+pub mod buffer_text;
 pub mod layout;
 pub mod strings;
 pub mod text;

@@ -1,7 +1,7 @@
 //! Turning a scan into an inquiry, showing its answer, and paging through it.
 
 use crate::app::action::Action;
-use crate::app::command::{Command, Found, InquiryTarget, RequestId};
+use crate::app::command::{Found, InquiryTarget, Request, RequestId};
 use crate::app::event::Reply;
 use crate::app::notice::Notice;
 use crate::db::inquiry::ItemQuery;
@@ -74,7 +74,7 @@ impl InquiryState {
         };
         let request = ctx.requests.next_id();
         self.awaiting = Some((request, target.as_text().to_string()));
-        Outcome::command(Command::Inquire { request, target })
+        Outcome::command(Request::Inquire { request, target })
     }
 
     pub fn on_reply(&mut self, reply: Reply) -> Outcome {

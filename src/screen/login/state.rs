@@ -2,7 +2,7 @@
 
 use crate::Error;
 use crate::app::action::Action;
-use crate::app::command::{Command, Pin, RequestId};
+use crate::app::command::{Pin, Request, RequestId};
 use crate::app::event::Reply;
 use crate::db::operators::Operator;
 use crate::screen::context::Context;
@@ -91,7 +91,7 @@ impl LoginState {
                         request,
                         badge: badge.clone(),
                     };
-                    Outcome::command(Command::LookupBadge { request, badge })
+                    Outcome::command(Request::LookupBadge { request, badge })
                 }
                 None => Outcome::notice(strings::not_a_badge()),
             },
@@ -106,7 +106,7 @@ impl LoginState {
                     request,
                     operator: operator.clone(),
                 };
-                Outcome::command(Command::Authenticate {
+                Outcome::command(Request::Authenticate {
                     request,
                     badge,
                     pin: Pin::new(line),

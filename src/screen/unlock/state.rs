@@ -1,7 +1,7 @@
 //! Scanning badges to unlock, one after another.
 
 use crate::app::action::Action;
-use crate::app::command::{Command, RequestId};
+use crate::app::command::{Request, RequestId};
 use crate::app::event::Reply;
 use crate::screen::context::Context;
 use crate::screen::login::state::badge_from_scan;
@@ -36,7 +36,7 @@ impl UnlockState {
                 };
                 let request = ctx.requests.next_id();
                 self.awaiting = Some((request, badge.clone()));
-                Outcome::command(Command::Unlock {
+                Outcome::command(Request::Unlock {
                     request,
                     actor: actor.clone(),
                     badge,

@@ -1,0 +1,170 @@
+//! The event loop, generic over the ratatui backend and over its input stream, so the same app
+//! runs on the local terminal, under `TestBackend` in tests, and per SSH session later. As in
+//! slumber, it handles everything already queued before it draws, so a scanner's burst costs one
+//! frame, not one per character.
+
+use std::io;
+use std::time::Duration;
+
+use crossterm::event::Event as TerminalEvent;
+use futures_util::{FutureExt, Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::bell::Bell;
+use super::effects::Effects;
+use crate::app::{App, Command, Event, update};
+use crate::{Error, Result};
+
+/// How often the clock ticks (message timeouts).
+pub const TICK: Duration = Duration::from_secs(1);
+
+/// One terminal: its screen, its app state, its database work in flight, its bell.
+pub struct Runtime<B: Backend> {
+    terminal: Terminal<B>,
+    app: App,
+    effects: Effects,
+    bell: Box<dyn Bell>,
+}
+
+impl<B: Backend> Runtime<B> {
+    /// Tells the app the terminal's size before the first frame.
+    pub fn new(
+        terminal: Terminal<B>,
+        mut app: App,
+        effects: Effects,
+        bell: impl Bell + 'static,
+    ) -> Result<Runtime<B>> {
+        let size = terminal.size().map_err(backend_error)?;
+        update(
+            &mut app,
+            Event::Resize {
+                width: size.width,
+                height: size.height,
+            },
+        );
+        Ok(Runtime {
+            terminal,
+            app,
+            effects,
+            bell: Box::new(bell),
+        })
+    }
+
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    pub fn terminal(&self) -> &Terminal<B> {
+        &self.terminal
+    }
+
+    pub fn terminal_mut(&mut self) -> &mut Terminal<B> {
+        &mut self.terminal
+    }
+
+    /// Runs until the operator quits, or the input ends and no database work is left.
+    pub async fn run<S>(&mut self, mut input: S) -> Result<()>
+    where
+        S: Stream<Item = io::Result<TerminalEvent>> + Unpin,
+    {
+        let mut ticks = tokio::time::interval_at(Instant::now() + TICK, TICK);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut input_open = true;
+        self.draw()?;
+        loop {
+            if self.app.is_quitting() || (!input_open && self.effects.is_idle()) {
+                return Ok(());
+            }
+            let idle = self.effects.is_idle();
+            let event = tokio::select! {
+                next = input.next(), if input_open => match next {
+                    Some(Ok(event)) => from_terminal(event),
+                    Some(Err(error)) => return Err(Error::io("reading the terminal", error)),
+                    None => {
+                        input_open = false;
+                        None
+                    }
+                },
+                Some(reply) = self.effects.next_reply(), if !idle => Some(Event::Reply(reply)),
+                _ = ticks.tick() => Some(Event::Tick),
+            };
+            if let Some(event) = event {
+                self.handle(event);
+            }
+            self.drain(&mut input, &mut input_open)?;
+            if !self.app.is_quitting() {
+                self.draw()?;
+            }
+        }
+    }
+
+    /// Handles everything already waiting, without waiting for more.
+    fn drain<S>(&mut self, input: &mut S, input_open: &mut bool) -> Result<()>
+    where
+        S: Stream<Item = io::Result<TerminalEvent>> + Unpin,
+    {
+        while *input_open && !self.app.is_quitting() {
+            match input.next().now_or_never() {
+                Some(Some(Ok(event))) => {
+                    if let Some(event) = from_terminal(event) {
+                        self.handle(event);
+                    }
+                }
+                Some(Some(Err(error))) => return Err(Error::io("reading the terminal", error)),
+                Some(None) => *input_open = false,
+                None => break,
+            }
+        }
+        while let Some(reply) = self.effects.try_next_reply() {
+            self.handle(Event::Reply(reply));
+        }
+        Ok(())
+    }
+
+    /// One event through `update`, and its commands carried out.
+    pub fn handle(&mut self, event: Event) {
+        for command in update(&mut self.app, event) {
+            match command {
+                Command::Request(request) => self.effects.start(request),
+                Command::Beep => self.bell.ring(),
+                Command::Quit => tracing::info!(terminal = self.app.terminal_id(), "quit"),
+            }
+        }
+    }
+
+    /// Waits until no database work is in flight, handling each answer (and whatever it asks
+    /// for next), then draws. Tests use it to step through a flow.
+    pub async fn settle(&mut self) -> Result<()> {
+        while let Some(reply) = self.effects.next_reply().await {
+            self.handle(Event::Reply(reply));
+        }
+        self.draw()
+    }
+
+    pub fn draw(&mut self) -> Result<()> {
+        let app = &self.app;
+        self.terminal
+            .draw(|frame| {
+                let area = frame.area();
+                crate::screen::view::render(app, area, frame.buffer_mut());
+            })
+            .map_err(backend_error)?;
+        Ok(())
+    }
+}
+
+/// Keys, pastes and resizes matter; focus and mouse events do not.
+pub fn from_terminal(event: TerminalEvent) -> Option<Event> {
+    match event {
+        TerminalEvent::Key(key) => Some(Event::Key(key)),
+        TerminalEvent::Paste(text) => Some(Event::Paste(text)),
+        TerminalEvent::Resize(width, height) => Some(Event::Resize { width, height }),
+        _ => None,
+    }
+}
+
+fn backend_error(error: impl std::fmt::Display) -> Error {
+    Error::io("drawing the screen", io::Error::other(error.to_string()))
+}
