@@ -353,7 +353,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let warehouse = warehouse(&pool, global).await?;
             let terminal_id = std::env::var("AISLE_TERMINAL")
                 .unwrap_or_else(|_| format!("tty-{}", std::process::id()));
-            let _ = (pool, warehouse, terminal_id); // TERMINAL-PENDING
+            crate::runtime::run_local(pool, warehouse, terminal_id).await?;
         }
         Some(Command::Demo(flag)) => {
             let pool = database(global).await?;

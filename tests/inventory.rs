@@ -353,7 +353,7 @@ async fn thirty_two_connections_on_one_sku_never_break_the_invariants() {
         let pool = db.pool.clone();
         let f = f.clone();
         tasks.push(tokio::spawn(async move {
-            let mut dice = Dice(0x9E37_79B9_7F4A_7C15 ^ (worker + 1) * 7919);
+            let mut dice = Dice(0x9E37_79B9_7F4A_7C15 ^ ((worker + 1) * 7919));
             let (mut applied, mut refused) = (0, 0);
             for _ in 0..25 {
                 let bin = f.bins[dice.roll(4) as usize].clone();

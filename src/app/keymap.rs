@@ -98,3 +98,108 @@ impl Keymap {
         Some(Action::Edited)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn ctrl(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    fn type_text(keymap: &mut Keymap, text: &str) {
+        for c in text.chars() {
+            assert_eq!(keymap.on_key(key(KeyCode::Char(c))), Some(Action::Edited));
+        }
+    }
+
+    #[test]
+    fn a_gs1_scan_burst_with_ctrl_5_becomes_one_line_with_gs() {
+        let mut keymap = Keymap::default();
+        type_text(&mut keymap, "]C10109506000134352");
+        assert_eq!(keymap.on_key(ctrl('5')), Some(Action::Edited));
+        type_text(&mut keymap, "10LOT7");
+        assert_eq!(keymap.on_key(ctrl(']')), Some(Action::Edited));
+        type_text(&mut keymap, "3712");
+        assert_eq!(
+            keymap.on_key(key(KeyCode::Enter)),
+            Some(Action::Submit(
+                "]C10109506000134352\u{1d}10LOT7\u{1d}3712".into()
+            ))
+        );
+        assert_eq!(keymap.line(), "");
+    }
+
+    #[test]
+    fn line_feed_tab_and_ctrl_j_end_a_line_too() {
+        let mut keymap = Keymap::default();
+        type_text(&mut keymap, "A1");
+        assert_eq!(keymap.on_key(ctrl('j')), Some(Action::Submit("A1".into())));
+        type_text(&mut keymap, "B2");
+        assert_eq!(
+            keymap.on_key(key(KeyCode::Char('\n'))),
+            Some(Action::Submit("B2".into()))
+        );
+        type_text(&mut keymap, "C3");
+        assert_eq!(
+            keymap.on_key(key(KeyCode::Tab)),
+            Some(Action::Submit("C3".into()))
+        );
+    }
+
+    #[test]
+    fn backspace_edits_and_esc_clears_before_going_back() {
+        let mut keymap = Keymap::default();
+        type_text(&mut keymap, "P10011");
+        assert_eq!(
+            keymap.on_key(key(KeyCode::Backspace)),
+            Some(Action::Edited)
+        );
+        assert_eq!(keymap.line(), "P1001");
+        assert_eq!(keymap.on_key(key(KeyCode::Esc)), Some(Action::Edited));
+        assert_eq!(keymap.line(), "");
+        assert_eq!(keymap.on_key(key(KeyCode::Esc)), Some(Action::Back));
+        assert_eq!(keymap.on_key(key(KeyCode::Backspace)), None);
+    }
+
+    #[test]
+    fn releases_other_controls_and_runaway_lines_are_ignored() {
+        let mut keymap = Keymap::default();
+        let mut release = key(KeyCode::Char('x'));
+        release.kind = KeyEventKind::Release;
+        assert_eq!(keymap.on_key(release), None);
+        assert_eq!(keymap.on_key(ctrl('4')), None);
+        assert_eq!(keymap.on_key(ctrl('c')), Some(Action::Quit));
+        for _ in 0..MAX_LINE + 10 {
+            keymap.on_key(key(KeyCode::Char('9')));
+        }
+        assert_eq!(keymap.line().len(), MAX_LINE);
+    }
+
+    #[test]
+    fn function_and_paging_keys() {
+        let mut keymap = Keymap::default();
+        assert_eq!(keymap.on_key(key(KeyCode::F(1))), Some(Action::Help));
+        assert_eq!(keymap.on_key(key(KeyCode::PageDown)), Some(Action::PageDown));
+        assert_eq!(keymap.on_key(key(KeyCode::F(8))), Some(Action::PageDown));
+        assert_eq!(keymap.on_key(key(KeyCode::F(7))), Some(Action::PageUp));
+    }
+
+    #[test]
+    fn a_paste_of_two_scans_gives_two_lines() {
+        let mut keymap = Keymap::default();
+        assert_eq!(
+            keymap.on_paste("012345678905\r\nA-01-01-1\r"),
+            vec![
+                Action::Edited,
+                Action::Submit("012345678905".into()),
+                Action::Edited,
+                Action::Submit("A-01-01-1".into()),
+            ]
+        );
+    }
+}

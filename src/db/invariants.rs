@@ -115,43 +115,38 @@ pub async fn violations(pool: &PgPool) -> Result<Vec<Violation>> {
     }));
 
     // Figures are recomputed here in Rust from the rule, independently of the SQL that wrote them.
-    let figures: Vec<(
-        i32,
-        String,
-        String,
-        i32,
-        Option<i32>,
-        i32,
-        i64,
-        i64,
-        Option<i32>,
-    )> = sqlx::query_as(
-        "select c.warehouse_id, c.name, k.code, l.share_pct, l.cap, l.buffer,
-                    coalesce(p.sellable_on_hand, 0)::bigint, coalesce(p.open_reserved, 0)::bigint,
-                    o.quantity
-               from channel_listings l
-               join channels c on c.id = l.channel_id and c.active
-               join skus k on k.id = l.sku_id
-               left join sku_positions p on p.warehouse_id = c.warehouse_id and p.sku_id = l.sku_id
-               left join outbox o on o.warehouse_id = c.warehouse_id and o.channel_id = c.id
-                                 and o.sku_id = l.sku_id and o.kind = 'stock'",
+    let figures: Vec<ListingFigure> = sqlx::query_as(
+        "select c.warehouse_id, c.name as channel, k.code as sku, l.share_pct, l.cap, l.buffer,
+                coalesce(p.sellable_on_hand, 0)::bigint as sellable_on_hand,
+                coalesce(p.open_reserved, 0)::bigint as open_reserved,
+                o.quantity as sent
+           from channel_listings l
+           join channels c on c.id = l.channel_id and c.active
+           join skus k on k.id = l.sku_id
+           left join sku_positions p on p.warehouse_id = c.warehouse_id and p.sku_id = l.sku_id
+           left join outbox o on o.warehouse_id = c.warehouse_id and o.channel_id = c.id
+                             and o.sku_id = l.sku_id and o.kind = 'stock'",
     )
     .fetch_all(&mut *tx)
     .await?;
-    for (wh, channel, sku, share_pct, cap, buffer, sellable, reserved, sent) in figures {
+    for listing in figures {
         let rule = AllocationRule {
-            share_pct,
-            cap,
-            buffer,
+            share_pct: listing.share_pct,
+            cap: listing.cap,
+            buffer: listing.buffer,
         };
-        let expected = rule.figure(availability::available(sellable, reserved));
+        let expected = rule.figure(availability::available(
+            listing.sellable_on_hand,
+            listing.open_reserved,
+        ));
         // A listing whose figure was never computed is only consistent if it would be zero.
-        let actual = sent.map(i64::from);
+        let actual = listing.sent.map(i64::from);
         if actual != Some(expected) && !(actual.is_none() && expected == 0) {
             found.push(Violation {
                 invariant: "channel_figures_current",
                 detail: format!(
-                    "warehouse {wh} {channel} {sku}: outbox holds {actual:?}, rule gives {expected}"
+                    "warehouse {} {} {}: outbox holds {actual:?}, rule gives {expected}",
+                    listing.warehouse_id, listing.channel, listing.sku
                 ),
             });
         }
@@ -159,4 +154,17 @@ pub async fn violations(pool: &PgPool) -> Result<Vec<Violation>> {
 
     tx.commit().await?;
     Ok(found)
+}
+
+#[derive(sqlx::FromRow)]
+struct ListingFigure {
+    warehouse_id: i32,
+    channel: String,
+    sku: String,
+    share_pct: i32,
+    cap: Option<i32>,
+    buffer: i32,
+    sellable_on_hand: i64,
+    open_reserved: i64,
+    sent: Option<i32>,
 }

@@ -15,7 +15,9 @@ use crate::ui::widgets::big_text;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
     pub pinned: Vec<Line<'static>>,
-    pub rows: Vec<Line<'static>>,
+    /// Rows in blocks that belong together (a location and its lot line, a heading and the
+    /// first row under it): a page break never falls inside a block that fits on a page.
+    pub blocks: Vec<Vec<Line<'static>>>,
 }
 
 impl Document {
@@ -26,17 +28,65 @@ impl Document {
             .max(1)
     }
 
+    /// Each page's rows, whole blocks where they fit.
+    pub fn pages(&self, body_height: u16) -> Vec<Vec<&Line<'static>>> {
+        let per_page = self.rows_per_page(body_height);
+        let mut pages: Vec<Vec<&Line<'static>>> = vec![Vec::new()];
+        for block in &self.blocks {
+            let used = pages.last().map_or(0, Vec::len);
+            if used > 0 && used + block.len() > per_page {
+                pages.push(Vec::new());
+            }
+            for line in block {
+                if pages.last().is_some_and(|page| page.len() >= per_page) {
+                    pages.push(Vec::new());
+                }
+                if let Some(page) = pages.last_mut() {
+                    page.push(line);
+                }
+            }
+        }
+        pages
+    }
+
     pub fn page_count(&self, body_height: u16) -> usize {
-        self.rows.len().div_ceil(self.rows_per_page(body_height)).max(1)
+        self.pages(body_height).len()
     }
 
     /// The rows of zero-based `page`, clamped to the last page.
-    pub fn page_rows(&self, page: usize, body_height: u16) -> &[Line<'static>] {
-        let per_page = self.rows_per_page(body_height);
-        let page = page.min(self.page_count(body_height) - 1);
-        let start = (page * per_page).min(self.rows.len());
-        let end = (start + per_page).min(self.rows.len());
-        &self.rows[start..end]
+    pub fn page_rows(&self, page: usize, body_height: u16) -> Vec<Line<'static>> {
+        let pages = self.pages(body_height);
+        let last = pages.len().saturating_sub(1);
+        pages
+            .get(page.min(last))
+            .map(|rows| rows.iter().map(|line| (*line).clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Collects blocks; headings wait for the block they head.
+#[derive(Default)]
+struct Blocks {
+    blocks: Vec<Vec<Line<'static>>>,
+    heading: Vec<Line<'static>>,
+}
+
+impl Blocks {
+    fn heading(&mut self, line: Line<'static>) {
+        self.heading.push(line);
+    }
+
+    fn block(&mut self, lines: Vec<Line<'static>>) {
+        let mut block = std::mem::take(&mut self.heading);
+        block.extend(lines);
+        self.blocks.push(block);
+    }
+
+    fn finish(mut self) -> Vec<Vec<Line<'static>>> {
+        if !self.heading.is_empty() {
+            self.blocks.push(self.heading);
+        }
+        self.blocks
     }
 }
 
