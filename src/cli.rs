@@ -287,12 +287,18 @@ async fn load_demo_if_empty(pool: &PgPool, embedded: bool) -> Result<()> {
 }
 
 async fn applied_migrations(pool: &PgPool) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "select case when to_regclass('_sqlx_migrations') is null then 0
-                     else (select count(*) from _sqlx_migrations where success) end",
+    // A brand-new database has no migrations table yet: that is zero, not an error.
+    let exists: bool = sqlx::query_scalar("select to_regclass('_sqlx_migrations') is not null")
+        .fetch_one(pool)
+        .await?;
+    if !exists {
+        return Ok(0);
+    }
+    Ok(
+        sqlx::query_scalar("select count(*) from _sqlx_migrations where success")
+            .fetch_one(pool)
+            .await?,
     )
-    .fetch_one(pool)
-    .await?)
 }
 
 /// `aisle stock` for people: where the units are, what is promised, what each channel may sell.

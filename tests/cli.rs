@@ -336,3 +336,26 @@ fn every_subcommand_has_help() {
         );
     }
 }
+
+#[tokio::test]
+async fn db_migrate_applies_everything_to_an_empty_database_then_nothing() {
+    let db = common::empty_db().await;
+    let sh = Shell {
+        url: db.url.clone(),
+        data_dir: tempfile::tempdir().unwrap(),
+    };
+    let first = sh.ok_json(&["db", "migrate", "--json"]);
+    let total = aisle::db::migrate::MIGRATOR.iter().count() as i64;
+    assert_eq!(
+        (first["applied_now"].as_i64(), first["applied"].as_i64()),
+        (Some(total), Some(total))
+    );
+    let second = sh.ok_json(&["db", "migrate", "--json"]);
+    assert_eq!(second["applied_now"], 0);
+    let status = sh.ok_json(&["db", "status", "--json"]);
+    assert_eq!(
+        (status["source"].as_str(), status["reachable"].as_bool()),
+        (Some("database_url"), Some(true))
+    );
+    assert!(!status["url"].as_str().unwrap().contains("password"));
+}

@@ -5,7 +5,9 @@
 
 use aisle::app::command::{Found, Request};
 use aisle::app::{App, Command, Event, Reply, update};
-use aisle::db::inquiry::{Barcode, ChannelFigure, Holding, ItemInquiry, LocationInquiry, PublishedFigure, StockAt};
+use aisle::db::inquiry::{
+    Barcode, ChannelFigure, Holding, ItemInquiry, LocationInquiry, PublishedFigure, StockAt,
+};
 use aisle::db::operators::Operator;
 use aisle::db::warehouses::Warehouse;
 use aisle::domain::availability::AllocationRule;
@@ -52,7 +54,11 @@ fn key(code: KeyCode) -> Event {
 fn keys(app: &mut App, text: &str) -> Vec<Request> {
     let mut requests = Vec::new();
     for c in text.chars() {
-        let code = if c == '\r' { KeyCode::Enter } else { KeyCode::Char(c) };
+        let code = if c == '\r' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
         for command in update(app, key(code)) {
             if let Command::Request(request) = command {
                 requests.push(request);
@@ -86,7 +92,13 @@ fn at_pin_prompt(width: u16, height: u16) -> App {
     let Request::LookupBadge { request, .. } = one(keys(&mut app, "P1001\r")) else {
         panic!("expected a badge lookup")
     };
-    answer(&mut app, Reply::BadgeLookedUp { request, result: Ok(picker()) });
+    answer(
+        &mut app,
+        Reply::BadgeLookedUp {
+            request,
+            result: Ok(picker()),
+        },
+    );
     app
 }
 
@@ -95,7 +107,13 @@ fn logged_in(width: u16, height: u16) -> App {
     let Request::Authenticate { request, .. } = one(keys(&mut app, "1234\r")) else {
         panic!("expected authentication")
     };
-    answer(&mut app, Reply::Authenticated { request, result: Ok(picker()) });
+    answer(
+        &mut app,
+        Reply::Authenticated {
+            request,
+            result: Ok(picker()),
+        },
+    );
     app
 }
 
@@ -112,20 +130,25 @@ fn item() -> ItemInquiry {
         on_hand,
         sellable,
     };
-    let channel = |name: &str, kind: &str, share_pct, buffer, cap, figure, sent: Option<(i32, &str)>| {
-        ChannelFigure {
-            channel: name.into(),
-            kind: kind.into(),
-            channel_sku: format!("{name}-VIT-C-100"),
-            rule: AllocationRule { share_pct, cap, buffer },
-            figure,
-            published: sent.map(|(quantity, status)| PublishedFigure {
-                quantity,
-                version: 3,
-                status: status.into(),
-            }),
-        }
-    };
+    let channel =
+        |name: &str, kind: &str, share_pct, buffer, cap, figure, sent: Option<(i32, &str)>| {
+            ChannelFigure {
+                channel: name.into(),
+                kind: kind.into(),
+                channel_sku: format!("{name}-VIT-C-100"),
+                rule: AllocationRule {
+                    share_pct,
+                    cap,
+                    buffer,
+                },
+                figure,
+                published: sent.map(|(quantity, status)| PublishedFigure {
+                    quantity,
+                    version: 3,
+                    status: status.into(),
+                }),
+            }
+        };
     ItemInquiry {
         warehouse_id: 1,
         sku_id: 42,
@@ -134,8 +157,16 @@ fn item() -> ItemInquiry {
         lot_controlled: true,
         case_pack: 12,
         barcodes: vec![
-            Barcode { gtin: "00012345678905".into(), symbology: "upc_a".into(), units: 1 },
-            Barcode { gtin: "10012345678902".into(), symbology: "gtin14".into(), units: 12 },
+            Barcode {
+                gtin: "00012345678905".into(),
+                symbology: "upc_a".into(),
+                units: 1,
+            },
+            Barcode {
+                gtin: "10012345678902".into(),
+                symbology: "gtin14".into(),
+                units: 12,
+            },
         ],
         stock: vec![
             stock("A-01-02-1", "bin", "L2401", date(2026, 3, 31), 40, true),
@@ -149,7 +180,15 @@ fn item() -> ItemInquiry {
         available: 135,
         channels: vec![
             channel("amazon", "amazon", 50, 5, None, 62, Some((62, "delivered"))),
-            channel("retail-edi", "edi", 100, 0, Some(48), 48, Some((48, "pending"))),
+            channel(
+                "retail-edi",
+                "edi",
+                100,
+                0,
+                Some(48),
+                48,
+                Some((48, "pending")),
+            ),
             channel("shopify", "shopify", 100, 10, None, 125, None),
         ],
     }
@@ -171,8 +210,20 @@ fn location() -> LocationInquiry {
         active: true,
         contents: vec![
             holding("TEE-BLK-M", "T-shirt black, medium", "", None, 18),
-            holding("VIT-C-100", "Vitamin C 100 tablets", "L2401", date(2026, 3, 31), 40),
-            holding("VIT-C-100", "Vitamin C 100 tablets", "L2407", date(2026, 9, 30), 24),
+            holding(
+                "VIT-C-100",
+                "Vitamin C 100 tablets",
+                "L2401",
+                date(2026, 3, 31),
+                40,
+            ),
+            holding(
+                "VIT-C-100",
+                "Vitamin C 100 tablets",
+                "L2407",
+                date(2026, 9, 30),
+                24,
+            ),
         ],
         on_hand: 82,
     }
@@ -185,13 +236,26 @@ fn inquiry_showing(width: u16, height: u16, scan: &str, found: Found) -> App {
     let Request::Inquire { request, target } = one(keys(&mut app, &format!("{scan}\r"))) else {
         panic!("expected an inquiry")
     };
-    answer(&mut app, Reply::Inquired { request, target, result: Ok(Some(found)) });
+    answer(
+        &mut app,
+        Reply::Inquired {
+            request,
+            target,
+            result: Ok(Some(found)),
+        },
+    );
     app
 }
 
+/// Snapshots the screen, trailing blanks trimmed so the files survive editors.
 fn snapshot(name: &str, app: &App) {
     let size = app.size();
-    insta::assert_snapshot!(format!("{name}_{}x{}", size.width, size.height), draw(app));
+    let drawn = draw(app);
+    let text: Vec<&str> = drawn.lines().map(str::trim_end).collect();
+    insta::assert_snapshot!(
+        format!("{name}_{}x{}", size.width, size.height),
+        text.join("\n")
+    );
 }
 
 #[test]
@@ -208,8 +272,17 @@ fn login_pin_prompt_after_a_wrong_pin() {
         let Request::Authenticate { request, .. } = one(keys(&mut app, "9999\r")) else {
             panic!("expected authentication")
         };
-        let wrong = Error::WrongPin { badge: "P1001".into(), attempts_left: 2 };
-        answer(&mut app, Reply::Authenticated { request, result: Err(wrong) });
+        let wrong = Error::WrongPin {
+            badge: "P1001".into(),
+            attempts_left: 2,
+        };
+        answer(
+            &mut app,
+            Reply::Authenticated {
+                request,
+                result: Err(wrong),
+            },
+        );
         keys(&mut app, "12");
         snapshot("login_pin_wrong", &app);
     }
@@ -222,8 +295,17 @@ fn login_locked_badge() {
         let Request::LookupBadge { request, .. } = one(keys(&mut app, "P1001\r")) else {
             panic!("expected a badge lookup")
         };
-        let locked = Error::BadgeLocked { badge: "P1001".into(), seconds: 60 };
-        answer(&mut app, Reply::BadgeLookedUp { request, result: Err(locked) });
+        let locked = Error::BadgeLocked {
+            badge: "P1001".into(),
+            seconds: 60,
+        };
+        answer(
+            &mut app,
+            Reply::BadgeLookedUp {
+                request,
+                result: Err(locked),
+            },
+        );
         snapshot("login_locked", &app);
     }
 }
@@ -276,7 +358,14 @@ fn an_unknown_item_says_so() {
     let Request::Inquire { request, target } = one(keys(&mut app, "XYZ\r")) else {
         panic!("expected an inquiry")
     };
-    answer(&mut app, Reply::Inquired { request, target, result: Ok(None) });
+    answer(
+        &mut app,
+        Reply::Inquired {
+            request,
+            target,
+            result: Ok(None),
+        },
+    );
     let text = draw(&app);
     assert!(text.contains("No item XYZ"), "{text}");
 }
@@ -295,14 +384,27 @@ fn below_the_minimum_the_screen_says_so() {
     for (w, h) in [(19, 16), (40, 7)] {
         let text = draw(&app_at(w, h));
         let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(flat.contains("Screen too small: need at least 20x8"), "{text}");
+        assert!(
+            flat.contains("Screen too small: need at least 20x8"),
+            "{text}"
+        );
     }
 }
 
 #[test]
 fn every_screen_fits_every_size() {
     // Nothing drawn past the edge and nothing panics, at the named sizes and around them.
-    for (w, h) in [(20, 8), (20, 16), (21, 9), (39, 12), (40, 8), (59, 15), (60, 16), (80, 24), (160, 50)] {
+    for (w, h) in [
+        (20, 8),
+        (20, 16),
+        (21, 9),
+        (39, 12),
+        (40, 8),
+        (59, 15),
+        (60, 16),
+        (80, 24),
+        (160, 50),
+    ] {
         for app in [
             app_at(w, h),
             at_pin_prompt(w, h),

@@ -12,7 +12,10 @@ pub enum Event {
     /// Text pasted in one piece (bracketed paste); some wedge emulators deliver scans this way.
     Paste(String),
     /// The terminal's new size, columns x rows.
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// The clock moved on by one [`TICK`](crate::runtime::TICK).
     Tick,
     Reply(Reply),

@@ -12,9 +12,18 @@ use crate::domain::gs1::GS;
 pub const MAX_LINE: usize = 128;
 
 /// The line being typed or scanned, and the rules that turn keys into actions.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Default, Clone, PartialEq, Eq)]
 pub struct Keymap {
     line: String,
+}
+
+/// The line may be a PIN being typed: debug output gives its length only.
+impl std::fmt::Debug for Keymap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keymap")
+            .field("line_chars", &self.line.chars().count())
+            .finish()
+    }
 }
 
 impl Keymap {
@@ -155,10 +164,7 @@ mod tests {
     fn backspace_edits_and_esc_clears_before_going_back() {
         let mut keymap = Keymap::default();
         type_text(&mut keymap, "P10011");
-        assert_eq!(
-            keymap.on_key(key(KeyCode::Backspace)),
-            Some(Action::Edited)
-        );
+        assert_eq!(keymap.on_key(key(KeyCode::Backspace)), Some(Action::Edited));
         assert_eq!(keymap.line(), "P1001");
         assert_eq!(keymap.on_key(key(KeyCode::Esc)), Some(Action::Edited));
         assert_eq!(keymap.line(), "");
@@ -184,7 +190,10 @@ mod tests {
     fn function_and_paging_keys() {
         let mut keymap = Keymap::default();
         assert_eq!(keymap.on_key(key(KeyCode::F(1))), Some(Action::Help));
-        assert_eq!(keymap.on_key(key(KeyCode::PageDown)), Some(Action::PageDown));
+        assert_eq!(
+            keymap.on_key(key(KeyCode::PageDown)),
+            Some(Action::PageDown)
+        );
         assert_eq!(keymap.on_key(key(KeyCode::F(8))), Some(Action::PageDown));
         assert_eq!(keymap.on_key(key(KeyCode::F(7))), Some(Action::PageUp));
     }

@@ -22,7 +22,6 @@ pub const MAX_TYPEAHEAD: usize = 16;
 /// Ticks (seconds) a confirmation stays on the message line; errors stay until the next input.
 pub const INFO_TICKS: u32 = 5;
 
-#[derive(Debug)]
 pub struct App {
     pub(super) terminal_id: String,
     pub(super) warehouse: Warehouse,
@@ -40,9 +39,32 @@ pub struct App {
     pub(super) quitting: bool,
 }
 
+/// What is typed ahead may hold a PIN: debug output counts those lines instead of showing them.
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("terminal_id", &self.terminal_id)
+            .field("warehouse", &self.warehouse.code)
+            .field("size", &self.size)
+            .field("keymap", &self.keymap)
+            .field("screen", &self.screen)
+            .field("operator", &self.operator)
+            .field("notice", &self.notice)
+            .field("help", &self.help)
+            .field("typeahead_lines", &self.typeahead.len())
+            .field("quitting", &self.quitting)
+            .finish_non_exhaustive()
+    }
+}
+
 impl App {
     /// A terminal at the login screen.
-    pub fn new(terminal_id: impl Into<String>, warehouse: Warehouse, theme: Theme, size: Size) -> App {
+    pub fn new(
+        terminal_id: impl Into<String>,
+        warehouse: Warehouse,
+        theme: Theme,
+        size: Size,
+    ) -> App {
         App {
             terminal_id: terminal_id.into(),
             warehouse,

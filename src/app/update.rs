@@ -7,7 +7,9 @@ use super::action::Action;
 use super::command::Command;
 use super::event::{Event, Reply};
 use super::model::{App, INFO_TICKS, MAX_TYPEAHEAD};
-use crate::screen::{Context, Goto, InquiryState, LoginState, MenuState, Outcome, Screen, UnlockState};
+use crate::screen::{
+    Context, Goto, InquiryState, LoginState, MenuState, Outcome, Screen, UnlockState,
+};
 use crate::ui::strings;
 
 pub fn update(app: &mut App, event: Event) -> Vec<Command> {
@@ -29,7 +31,8 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
         }
         Event::Tick => {
             app.notice_ticks = app.notice_ticks.saturating_add(1);
-            if app.notice.as_ref().is_some_and(|n| !n.is_error()) && app.notice_ticks >= INFO_TICKS {
+            if app.notice.as_ref().is_some_and(|n| !n.is_error()) && app.notice_ticks >= INFO_TICKS
+            {
                 app.notice = None;
             }
         }
@@ -210,7 +213,10 @@ mod tests {
             } else {
                 KeyCode::Char(c)
             };
-            commands.extend(update(app, Event::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+            commands.extend(update(
+                app,
+                Event::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+            ));
         }
         commands
     }
@@ -232,11 +238,23 @@ mod tests {
         let Request::LookupBadge { request, .. } = only_request(keys(&mut app, "P1001\r")) else {
             panic!("expected a badge lookup");
         };
-        reply(&mut app, Reply::BadgeLookedUp { request, result: Ok(operator(role)) });
+        reply(
+            &mut app,
+            Reply::BadgeLookedUp {
+                request,
+                result: Ok(operator(role)),
+            },
+        );
         let Request::Authenticate { request, .. } = only_request(keys(&mut app, "1234\r")) else {
             panic!("expected authentication");
         };
-        reply(&mut app, Reply::Authenticated { request, result: Ok(operator(role)) });
+        reply(
+            &mut app,
+            Reply::Authenticated {
+                request,
+                result: Ok(operator(role)),
+            },
+        );
         app
     }
 
@@ -249,16 +267,35 @@ mod tests {
         };
         assert_eq!(badge, "P1001");
         assert!(app.screen().is_busy());
-        reply(&mut app, Reply::BadgeLookedUp { request: id, result: Ok(operator(Role::Picker)) });
-        let Screen::Login(login) = app.screen() else { panic!() };
+        reply(
+            &mut app,
+            Reply::BadgeLookedUp {
+                request: id,
+                result: Ok(operator(Role::Picker)),
+            },
+        );
+        let Screen::Login(login) = app.screen() else {
+            panic!()
+        };
         assert!(matches!(login.step, LoginStep::Pin { .. }));
         let request = only_request(keys(&mut app, "1234\r"));
-        let Request::Authenticate { request: id, badge, pin } = request else {
+        let Request::Authenticate {
+            request: id,
+            badge,
+            pin,
+        } = request
+        else {
             panic!("{request:?}")
         };
         assert_eq!((badge.as_str(), pin.reveal()), ("P1001", "1234"));
         assert_eq!(format!("{pin:?}"), "Pin(****)");
-        reply(&mut app, Reply::Authenticated { request: id, result: Ok(operator(Role::Picker)) });
+        reply(
+            &mut app,
+            Reply::Authenticated {
+                request: id,
+                result: Ok(operator(Role::Picker)),
+            },
+        );
         assert!(matches!(app.screen(), Screen::Menu(_)));
         assert_eq!(app.operator().map(|o| o.badge.as_str()), Some("P1001"));
     }
@@ -269,30 +306,67 @@ mod tests {
         let Request::LookupBadge { request, .. } = only_request(keys(&mut app, "P1001\r")) else {
             panic!()
         };
-        reply(&mut app, Reply::BadgeLookedUp { request, result: Ok(operator(Role::Picker)) });
+        reply(
+            &mut app,
+            Reply::BadgeLookedUp {
+                request,
+                result: Ok(operator(Role::Picker)),
+            },
+        );
         let Request::Authenticate { request, .. } = only_request(keys(&mut app, "9999\r")) else {
             panic!()
         };
-        let wrong = Error::WrongPin { badge: "P1001".into(), attempts_left: 2 };
-        let commands = reply(&mut app, Reply::Authenticated { request, result: Err(wrong) });
+        let wrong = Error::WrongPin {
+            badge: "P1001".into(),
+            attempts_left: 2,
+        };
+        let commands = reply(
+            &mut app,
+            Reply::Authenticated {
+                request,
+                result: Err(wrong),
+            },
+        );
         assert_eq!(commands, vec![Command::Beep]);
-        assert_eq!(app.notice().map(|n| n.short.as_str()), Some("Wrong PIN: 2 left"));
-        let Screen::Login(login) = app.screen() else { panic!() };
-        assert!(matches!(login.step, LoginStep::Pin { .. }), "still asks for the PIN");
+        assert_eq!(
+            app.notice().map(|n| n.short.as_str()),
+            Some("Wrong PIN: 2 left")
+        );
+        let Screen::Login(login) = app.screen() else {
+            panic!()
+        };
+        assert!(
+            matches!(login.step, LoginStep::Pin { .. }),
+            "still asks for the PIN"
+        );
 
         // The third wrong PIN locks the badge: back to the badge prompt, saying so.
         let Request::Authenticate { request, .. } = only_request(keys(&mut app, "9998\r")) else {
             panic!()
         };
-        let locked = Error::BadgeLocked { badge: "P1001".into(), seconds: 60 };
+        let locked = Error::BadgeLocked {
+            badge: "P1001".into(),
+            seconds: 60,
+        };
         assert_eq!(
-            reply(&mut app, Reply::Authenticated { request, result: Err(locked) }),
+            reply(
+                &mut app,
+                Reply::Authenticated {
+                    request,
+                    result: Err(locked)
+                }
+            ),
             vec![Command::Beep]
         );
-        let Screen::Login(login) = app.screen() else { panic!() };
+        let Screen::Login(login) = app.screen() else {
+            panic!()
+        };
         assert_eq!(login.step, LoginStep::Badge);
         assert_eq!(login.locked.as_ref().map(|l| l.seconds), Some(60));
-        assert!(app.notice().is_some_and(|n| n.long.contains("supervisor can unlock")));
+        assert!(
+            app.notice()
+                .is_some_and(|n| n.long.contains("supervisor can unlock"))
+        );
     }
 
     #[test]
@@ -301,10 +375,18 @@ mod tests {
         let Request::LookupBadge { request, .. } = only_request(keys(&mut app, "P1001\r")) else {
             panic!()
         };
-        reply(&mut app, Reply::BadgeLookedUp { request, result: Ok(operator(Role::Picker)) });
+        reply(
+            &mut app,
+            Reply::BadgeLookedUp {
+                request,
+                result: Ok(operator(Role::Picker)),
+            },
+        );
         assert_eq!(keys(&mut app, "12\r"), vec![Command::Beep]);
         assert_eq!(keys(&mut app, "12ab\r"), vec![Command::Beep]);
-        let Screen::Login(login) = app.screen() else { panic!() };
+        let Screen::Login(login) = app.screen() else {
+            panic!()
+        };
         assert!(matches!(login.step, LoginStep::Pin { .. }));
     }
 
@@ -316,7 +398,10 @@ mod tests {
         };
         let commands = reply(
             &mut app,
-            Reply::BadgeLookedUp { request, result: Err(Error::UnknownBadge("X9".into())) },
+            Reply::BadgeLookedUp {
+                request,
+                result: Err(Error::UnknownBadge("X9".into())),
+            },
         );
         assert_eq!(commands, vec![Command::Beep]);
         assert_eq!(app.notice().map(|n| n.short.as_str()), Some("No badge X9"));
@@ -331,8 +416,13 @@ mod tests {
         };
         assert_eq!(keys(&mut app, "1234\r"), vec![]);
         assert_eq!(app.typeahead().count(), 1);
-        let commands =
-            reply(&mut app, Reply::BadgeLookedUp { request, result: Ok(operator(Role::Picker)) });
+        let commands = reply(
+            &mut app,
+            Reply::BadgeLookedUp {
+                request,
+                result: Ok(operator(Role::Picker)),
+            },
+        );
         assert!(matches!(
             only_request(commands),
             Request::Authenticate { pin, .. } if pin.reveal() == "1234"
@@ -346,14 +436,27 @@ mod tests {
         let Request::LookupBadge { request, .. } = only_request(keys(&mut app, "P1001\r")) else {
             panic!()
         };
-        update(&mut app, Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
-        let Request::LookupBadge { request: second, .. } = only_request(keys(&mut app, "P1002\r"))
+        update(
+            &mut app,
+            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        );
+        let Request::LookupBadge {
+            request: second, ..
+        } = only_request(keys(&mut app, "P1002\r"))
         else {
             panic!()
         };
         assert_ne!(request, second);
-        reply(&mut app, Reply::BadgeLookedUp { request, result: Ok(operator(Role::Picker)) });
-        let Screen::Login(login) = app.screen() else { panic!() };
+        reply(
+            &mut app,
+            Reply::BadgeLookedUp {
+                request,
+                result: Ok(operator(Role::Picker)),
+            },
+        );
+        let Screen::Login(login) = app.screen() else {
+            panic!()
+        };
         assert!(matches!(login.step, LoginStep::LookingUp { request, .. } if request == second));
         assert_eq!(RequestId(2), second);
     }
@@ -364,7 +467,10 @@ mod tests {
         use MenuEntry::*;
         assert_eq!(entries(Role::Picker), vec![Inquiry, LogOut]);
         assert_eq!(entries(Role::Packer), vec![Inquiry, LogOut]);
-        assert_eq!(entries(Role::Supervisor), vec![Inquiry, UnlockBadge, LogOut]);
+        assert_eq!(
+            entries(Role::Supervisor),
+            vec![Inquiry, UnlockBadge, LogOut]
+        );
         assert_eq!(entries(Role::Admin), vec![Inquiry, UnlockBadge, LogOut]);
     }
 
@@ -382,8 +488,10 @@ mod tests {
         keys(&mut supervisor, "2");
         assert!(matches!(supervisor.screen(), Screen::Unlock(_)));
         let request = only_request(keys(&mut supervisor, "P1002\r"));
-        assert!(matches!(request, Request::Unlock { ref badge, ref actor, .. }
-            if badge == "P1002" && actor.role == Role::Supervisor));
+        assert!(
+            matches!(request, Request::Unlock { ref badge, ref actor, .. }
+            if badge == "P1002" && actor.role == Role::Supervisor)
+        );
     }
 
     #[test]
@@ -399,8 +507,13 @@ mod tests {
         let mut app = logged_in(Role::Picker);
         keys(&mut app, "1");
         assert_eq!(keys(&mut app, "012345678901\r"), vec![Command::Beep]);
-        assert_eq!(app.notice().map(|n| n.short.as_str()), Some("Bad check digit"));
-        let Screen::Inquiry(inquiry) = app.screen() else { panic!() };
+        assert_eq!(
+            app.notice().map(|n| n.short.as_str()),
+            Some("Bad check digit")
+        );
+        let Screen::Inquiry(inquiry) = app.screen() else {
+            panic!()
+        };
         assert_eq!(inquiry, &InquiryState::default());
     }
 
@@ -415,17 +528,32 @@ mod tests {
             other => panic!("{other:?}"),
         };
         let first = target(keys(&mut app, "012345678905\r"));
-        assert!(matches!(first, InquiryTarget::Item(ItemQuery::Gtin(ref g)) if g.as_str() == "00012345678905"));
+        assert!(
+            matches!(first, InquiryTarget::Item(ItemQuery::Gtin(ref g)) if g.as_str() == "00012345678905")
+        );
         // While that is answered, the next scans wait their turn.
         assert_eq!(keys(&mut app, "]C10100012345678905\u{1d}10LOT7\r"), vec![]);
         let request = match &app.screen {
-            Screen::Inquiry(InquiryState { awaiting: Some((request, _)), .. }) => *request,
+            Screen::Inquiry(InquiryState {
+                awaiting: Some((request, _)),
+                ..
+            }) => *request,
             other => panic!("{other:?}"),
         };
-        let next = reply(&mut app, Reply::Inquired { request, target: first, result: Ok(None) });
+        let next = reply(
+            &mut app,
+            Reply::Inquired {
+                request,
+                target: first,
+                result: Ok(None),
+            },
+        );
         // "No item" is an error: it beeps and drops what was typed ahead.
         assert_eq!(next, vec![Command::Beep]);
-        assert_eq!(app.notice().map(|n| n.short.as_str()), Some("No item 00012345678905"));
+        assert_eq!(
+            app.notice().map(|n| n.short.as_str()),
+            Some("No item 00012345678905")
+        );
         let code = target(keys(&mut app, "a-01-01-1\r"));
         assert_eq!(code, InquiryTarget::Code("A-01-01-1".into()));
     }

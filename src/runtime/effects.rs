@@ -100,12 +100,20 @@ async fn execute(pool: &PgPool, warehouse_id: i32, request: Request) -> Reply {
             }
         }
     };
-    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, ?reply, "database reply");
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        ?reply,
+        "database reply"
+    );
     reply
 }
 
 /// An item by barcode or code; a bare code that is no SKU may be a location.
-async fn inquire(pool: &PgPool, warehouse_id: i32, target: &InquiryTarget) -> Result<Option<Found>> {
+async fn inquire(
+    pool: &PgPool,
+    warehouse_id: i32,
+    target: &InquiryTarget,
+) -> Result<Option<Found>> {
     match target {
         InquiryTarget::Item(query) => Ok(inquiry::item(pool, warehouse_id, query)
             .await?

@@ -49,7 +49,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
     let notice = app.notice();
     if !(regions.message_shares_footer() && notice.is_some()) {
-        let page = chrome.page.map(|page| strings::page(page.current, page.count));
+        let page = chrome
+            .page
+            .map(|page| strings::page(page.current, page.count));
         KeyHints {
             hints: &chrome.hints,
             right: page.as_deref(),

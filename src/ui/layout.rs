@@ -61,11 +61,12 @@ impl Regions {
         let row = |y: u16, inner: Rect| Rect::new(inner.x, y, inner.width, 1);
         match compactness {
             Compactness::Full => {
-                // The header sits in the top border; everything else inside.
+                // The header sits in the top border; everything else inside, a column clear of
+                // the side borders.
                 let inner = Rect::new(
-                    area.x + 1,
+                    area.x + 2,
                     area.y + 1,
-                    area.width.saturating_sub(2),
+                    area.width.saturating_sub(4),
                     area.height.saturating_sub(2),
                 );
                 let bottom = inner.bottom();

@@ -40,7 +40,9 @@ pub fn badge_of(badge: &str) -> String {
 }
 
 pub fn badge_locked_explained(badge: &str, seconds: i64) -> String {
-    format!("Badge {badge} is locked for {seconds}s after 3 wrong PINs. A supervisor can unlock it.")
+    format!(
+        "Badge {badge} is locked for {seconds}s after 3 wrong PINs. A supervisor can unlock it."
+    )
 }
 
 // Menu.
@@ -131,32 +133,25 @@ pub const UNLOCKING: &str = "Unlocking...";
 pub const KEY_HELP: (&str, &str) = ("F1", "Help");
 pub const KEY_BACK: (&str, &str) = ("Esc", "Back");
 pub const KEY_PAGE: (&str, &str) = ("PgUp/PgDn", "Page");
-pub const KEY_PAGE_SHORT: (&str, &str) = ("PgDn", "More");
 pub const KEY_QUIT: (&str, &str) = ("^C", "Quit");
 
-/// Each screen's own keys, for the help panel.
+/// Each screen's own keys, for the help panel. Kept short: the panel must fit a 20x16 handheld.
 pub const HELP_LOGIN: &[(&str, &str)] = &[
-    ("Scan", "your badge, then type your PIN"),
-    ("3 wrong", "PINs lock the badge 1 min"),
+    ("Scan", "badge, then PIN"),
+    ("PIN", "3 wrong: locked 1 min"),
 ];
-pub const HELP_MENU: &[(&str, &str)] = &[("1-9", "press or scan a number")];
-pub const HELP_INQUIRY: &[(&str, &str)] = &[
-    ("Scan", "item barcode, SKU or location"),
-    ("Esc", "back to the menu"),
-];
-pub const HELP_UNLOCK: &[(&str, &str)] = &[
-    ("Scan", "the locked badge"),
-    ("Esc", "back to the menu"),
-];
+pub const HELP_MENU: &[(&str, &str)] = &[("1-9", "press or scan")];
+pub const HELP_INQUIRY: &[(&str, &str)] = &[("Scan", "item, SKU, location")];
+pub const HELP_UNLOCK: &[(&str, &str)] = &[("Scan", "the locked badge")];
 
 /// The keys every screen shares, for the help panel.
 pub const HELP_COMMON: &[(&str, &str)] = &[
-    ("Enter", "finish a typed line (scanners send it)"),
-    ("Bksp", "erase a character"),
-    ("Esc", "clear the line, then go back"),
-    ("PgUp/PgDn", "page (also F7/F8, Up/Down)"),
-    ("F1", "show or hide these keys"),
-    ("Ctrl+C", "quit aisle"),
+    ("Enter", "end a line"),
+    ("Bksp", "erase"),
+    ("Esc", "clear, then back"),
+    ("PgUp/Dn", "page (F7/F8)"),
+    ("F1", "keys on/off"),
+    ("Ctrl+C", "quit"),
 ];
 
 // Notices: (short, long).

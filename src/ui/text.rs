@@ -54,13 +54,20 @@ mod tests {
     #[test]
     fn numbers_stay_whole_and_flush_right() {
         assert_eq!(left_right("A-01-01-1", "40", 20), "A-01-01-1         40");
-        assert_eq!(left_right("VERY-LONG-LOCATION-CODE", "1200", 20), "VERY-LONG-LOCAT 1200");
+        assert_eq!(
+            left_right("VERY-LONG-LOCATION-CODE", "1200", 20),
+            "VERY-LONG-LOCAT 1200"
+        );
         assert_eq!(left_right("x", "123", 3), "123");
     }
 
     #[test]
     fn columns_pad_and_cut() {
-        let row = columns(&[("A-1", 5, Align::Left), ("7", 4, Align::Right), ("lot", 2, Align::Left)]);
+        let row = columns(&[
+            ("A-1", 5, Align::Left),
+            ("7", 4, Align::Right),
+            ("lot", 2, Align::Left),
+        ]);
         assert_eq!(row, "A-1      7 lo");
     }
 }

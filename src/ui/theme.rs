@@ -52,13 +52,12 @@ impl Theme {
         }
     }
 
-    /// Header and footer bars.
+    /// Header and footer bars: reverse video, or white on blue where colour helps.
     pub fn bar(&self) -> Style {
-        let style = Style::new().add_modifier(Modifier::REVERSED);
         if self.colour {
             Style::new().fg(Color::White).bg(Color::Blue)
         } else {
-            style
+            Style::new().add_modifier(Modifier::REVERSED)
         }
     }
 
@@ -69,14 +68,13 @@ impl Theme {
 
     /// An error on the message line: the operator must notice it at arm's length.
     pub fn error(&self) -> Style {
-        let style = Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD);
         if self.colour {
             Style::new()
                 .fg(Color::White)
                 .bg(Color::Red)
                 .add_modifier(Modifier::BOLD)
         } else {
-            style
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         }
     }
 
@@ -90,14 +88,10 @@ impl Theme {
         }
     }
 
-    /// The value the screen is about: a SKU, a location, the available quantity.
+    /// The value the screen is about: a SKU, a location, the available quantity. Bold only:
+    /// any foreground colour is unreadable on some handheld's background.
     pub fn emphasis(&self) -> Style {
-        let style = Style::new().add_modifier(Modifier::BOLD);
-        if self.colour {
-            style.fg(Color::Yellow)
-        } else {
-            style
-        }
+        Style::new().add_modifier(Modifier::BOLD)
     }
 
     /// A section heading inside a screen ("Stock", "Channels").

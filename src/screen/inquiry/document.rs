@@ -126,7 +126,7 @@ fn item_document(item: &ItemInquiry, shape: Shape) -> Document {
     let w = usize::from(shape.width);
     let heading = |text: &str| Line::styled(fit(text, w), theme.heading());
     let mut pinned = Vec::new();
-    let mut rows = Vec::new();
+    let mut rows = Blocks::default();
     match shape.compactness {
         Compactness::Ultracompact => {
             pinned.push(Line::styled(fit(&item.sku, w), theme.emphasis()));
@@ -145,47 +145,48 @@ fn item_document(item: &ItemInquiry, shape: Shape) -> Document {
                 ),
                 w,
             )));
-            rows.push(heading(strings::STOCK));
+            rows.heading(heading(strings::STOCK));
             if item.stock.is_empty() {
-                rows.push(Line::from(fit(strings::NO_STOCK, w)));
+                rows.block(vec![Line::from(fit(strings::NO_STOCK, w))]);
             }
             for at in &item.stock {
-                rows.push(Line::from(left_right(
-                    &at.location,
-                    &at.on_hand.to_string(),
-                    w,
-                )));
-                let mut detail = lot_and_expiry(&at.lot, at.expiry);
-                if !at.sellable {
-                    detail = format!("{} {detail}", at.kind).trim().to_string();
-                }
+                // Totes and stations hold picked units: say so beside the code.
+                let place = if at.sellable {
+                    at.location.clone()
+                } else {
+                    format!("{} {}", at.location, at.kind)
+                };
+                let mut block = vec![Line::from(left_right(&place, &at.on_hand.to_string(), w))];
+                let detail = lot_and_expiry(&at.lot, at.expiry);
                 if !detail.is_empty() {
-                    rows.push(Line::styled(fit(&format!(" {detail}"), w), theme.muted()));
+                    block.push(Line::styled(fit(&format!(" {detail}"), w), theme.muted()));
                 }
+                rows.block(block);
             }
-            rows.push(heading(strings::CHANNELS));
+            rows.heading(heading(strings::CHANNELS));
             if item.channels.is_empty() {
-                rows.push(Line::from(fit(strings::NO_CHANNELS, w)));
+                rows.block(vec![Line::from(fit(strings::NO_CHANNELS, w))]);
             }
             for channel in &item.channels {
-                rows.push(Line::from(left_right(
-                    &channel.channel,
-                    &channel.figure.to_string(),
-                    w,
-                )));
-                rows.push(Line::styled(
-                    fit(&format!(" {}", strings::rule(&channel.rule)), w),
-                    theme.muted(),
-                ));
+                rows.block(vec![
+                    Line::from(left_right(&channel.channel, &channel.figure.to_string(), w)),
+                    Line::styled(
+                        fit(&format!(" {}", strings::rule(&channel.rule)), w),
+                        theme.muted(),
+                    ),
+                ]);
             }
-            rows.push(heading(strings::BARCODES));
+            rows.heading(heading(strings::BARCODES));
             for barcode in &item.barcodes {
                 let units = if barcode.units > 1 {
                     format!(" {}", strings::case_of(barcode.units))
                 } else {
                     String::new()
                 };
-                rows.push(Line::from(fit(&format!("{}{units}", barcode.gtin), w)));
+                rows.block(vec![Line::from(fit(
+                    &format!("{}{units}", barcode.gtin),
+                    w,
+                ))]);
             }
         }
         Compactness::Compact => {
@@ -209,45 +210,45 @@ fn item_document(item: &ItemInquiry, shape: Shape) -> Document {
                     item.on_hand
                 )),
             ]));
-            let middle = w.saturating_sub(12 + 6 + 2);
-            rows.push(heading(strings::STOCK));
+            let middle = w.saturating_sub(12 + 5 + 2);
+            rows.heading(heading(strings::STOCK));
             if item.stock.is_empty() {
-                rows.push(Line::from(fit(strings::NO_STOCK, w)));
+                rows.block(vec![Line::from(fit(strings::NO_STOCK, w))]);
             }
             for at in &item.stock {
                 let mut detail = lot_and_expiry(&at.lot, at.expiry);
                 if !at.sellable {
                     detail = format!("{} {detail}", at.kind).trim().to_string();
                 }
-                rows.push(Line::from(columns(&[
+                rows.block(vec![Line::from(columns(&[
                     (&at.location, 12, Align::Left),
                     (&detail, middle, Align::Left),
-                    (&at.on_hand.to_string(), 6, Align::Right),
-                ])));
+                    (&at.on_hand.to_string(), 5, Align::Right),
+                ]))]);
             }
-            rows.push(heading(strings::CHANNELS));
+            rows.heading(heading(strings::CHANNELS));
             if item.channels.is_empty() {
-                rows.push(Line::from(fit(strings::NO_CHANNELS, w)));
+                rows.block(vec![Line::from(fit(strings::NO_CHANNELS, w))]);
             }
             for channel in &item.channels {
-                rows.push(Line::from(columns(&[
+                rows.block(vec![Line::from(columns(&[
                     (&channel.channel, 12, Align::Left),
                     (&strings::rule(&channel.rule), middle, Align::Left),
-                    (&channel.figure.to_string(), 6, Align::Right),
-                ])));
+                    (&channel.figure.to_string(), 5, Align::Right),
+                ]))]);
             }
-            rows.push(heading(strings::BARCODES));
+            rows.heading(heading(strings::BARCODES));
             for barcode in &item.barcodes {
                 let units = if barcode.units > 1 {
                     strings::case_of(barcode.units)
                 } else {
                     String::new()
                 };
-                rows.push(Line::from(columns(&[
+                rows.block(vec![Line::from(columns(&[
                     (&barcode.gtin, 14, Align::Left),
                     (&barcode.symbology, 6, Align::Left),
                     (&units, 6, Align::Left),
-                ])));
+                ]))]);
             }
         }
         Compactness::Full => {
@@ -273,13 +274,14 @@ fn item_document(item: &ItemInquiry, shape: Shape) -> Document {
             ]));
             if shape.big {
                 pinned.push(Line::from(""));
+                pinned.push(Line::styled(strings::AVAILABLE, theme.heading()));
                 let figure = item.available.to_string();
                 for row in big_text::rows(&figure, theme.big_glyph()) {
                     pinned.push(Line::styled(row, theme.emphasis()));
                 }
             }
             pinned.push(Line::from(""));
-            rows.push(Line::styled(
+            rows.heading(Line::styled(
                 columns(&[
                     (strings::COLUMN_LOCATION, 14, Align::Left),
                     (strings::COLUMN_KIND, 12, Align::Left),
@@ -290,19 +292,19 @@ fn item_document(item: &ItemInquiry, shape: Shape) -> Document {
                 theme.heading(),
             ));
             if item.stock.is_empty() {
-                rows.push(Line::from(strings::NO_STOCK));
+                rows.block(vec![Line::from(strings::NO_STOCK)]);
             }
             for at in &item.stock {
-                rows.push(Line::from(columns(&[
+                rows.block(vec![Line::from(columns(&[
                     (&at.location, 14, Align::Left),
                     (&at.kind, 12, Align::Left),
                     (&at.lot, 14, Align::Left),
                     (&date(at.expiry), 10, Align::Left),
                     (&at.on_hand.to_string(), 8, Align::Right),
-                ])));
+                ]))]);
             }
-            rows.push(Line::from(""));
-            rows.push(Line::styled(
+            rows.heading(Line::from(""));
+            rows.heading(Line::styled(
                 columns(&[
                     (strings::COLUMN_CHANNEL, 14, Align::Left),
                     (strings::COLUMN_FIGURE, 6, Align::Right),
@@ -313,7 +315,7 @@ fn item_document(item: &ItemInquiry, shape: Shape) -> Document {
                 theme.heading(),
             ));
             if item.channels.is_empty() {
-                rows.push(Line::from(strings::NO_CHANNELS));
+                rows.block(vec![Line::from(strings::NO_CHANNELS)]);
             }
             for channel in &item.channels {
                 let sent = channel
@@ -321,16 +323,16 @@ fn item_document(item: &ItemInquiry, shape: Shape) -> Document {
                     .as_ref()
                     .map(|p| strings::published(p.quantity, &p.status))
                     .unwrap_or_default();
-                rows.push(Line::from(columns(&[
+                rows.block(vec![Line::from(columns(&[
                     (&channel.channel, 14, Align::Left),
                     (&channel.figure.to_string(), 6, Align::Right),
                     (&strings::rule(&channel.rule), 18, Align::Left),
                     (&sent, 14, Align::Left),
                     (&channel.channel_sku, 20, Align::Left),
-                ])));
+                ]))]);
             }
-            rows.push(Line::from(""));
-            rows.push(Line::styled(
+            rows.heading(Line::from(""));
+            rows.heading(Line::styled(
                 columns(&[
                     (strings::BARCODES, 14, Align::Left),
                     (strings::COLUMN_KIND, 8, Align::Left),
@@ -339,15 +341,18 @@ fn item_document(item: &ItemInquiry, shape: Shape) -> Document {
                 theme.heading(),
             ));
             for barcode in &item.barcodes {
-                rows.push(Line::from(columns(&[
+                rows.block(vec![Line::from(columns(&[
                     (&barcode.gtin, 14, Align::Left),
                     (&barcode.symbology, 8, Align::Left),
                     (&barcode.units.to_string(), 6, Align::Right),
-                ])));
+                ]))]);
             }
         }
     }
-    Document { pinned, rows }
+    Document {
+        pinned,
+        blocks: rows.finish(),
+    }
 }
 
 fn location_document(location: &LocationInquiry, shape: Shape) -> Document {
@@ -359,7 +364,7 @@ fn location_document(location: &LocationInquiry, shape: Shape) -> Document {
     }
     let total = location.on_hand.to_string();
     let mut pinned = Vec::new();
-    let mut rows = Vec::new();
+    let mut rows = Blocks::default();
     match shape.compactness {
         Compactness::Ultracompact => {
             pinned.push(Line::styled(fit(&location.location, w), theme.emphasis()));
@@ -369,16 +374,15 @@ fn location_document(location: &LocationInquiry, shape: Shape) -> Document {
                 theme.emphasis(),
             ));
             for holding in &location.contents {
-                rows.push(Line::from(left_right(
-                    &holding.sku,
-                    &holding.on_hand.to_string(),
-                    w,
-                )));
-                rows.push(Line::from(fit(&format!(" {}", holding.name), w)));
+                let mut block = vec![
+                    Line::from(left_right(&holding.sku, &holding.on_hand.to_string(), w)),
+                    Line::from(fit(&format!(" {}", holding.name), w)),
+                ];
                 let detail = lot_and_expiry(&holding.lot, holding.expiry);
                 if !detail.is_empty() {
-                    rows.push(Line::styled(fit(&format!(" {detail}"), w), theme.muted()));
+                    block.push(Line::styled(fit(&format!(" {detail}"), w), theme.muted()));
                 }
+                rows.block(block);
             }
         }
         Compactness::Compact => {
@@ -390,17 +394,18 @@ fn location_document(location: &LocationInquiry, shape: Shape) -> Document {
                 format!("{} {total}", strings::LOCATION_HOLDS),
                 theme.emphasis(),
             ));
-            let middle = w.saturating_sub(14 + 6 + 2);
+            let middle = w.saturating_sub(14 + 5 + 2);
             for holding in &location.contents {
-                rows.push(Line::from(columns(&[
+                let mut block = vec![Line::from(columns(&[
                     (&holding.sku, 14, Align::Left),
                     (&holding.name, middle, Align::Left),
-                    (&holding.on_hand.to_string(), 6, Align::Right),
-                ])));
+                    (&holding.on_hand.to_string(), 5, Align::Right),
+                ]))];
                 let detail = lot_and_expiry(&holding.lot, holding.expiry);
                 if !detail.is_empty() {
-                    rows.push(Line::styled(fit(&format!("  {detail}"), w), theme.muted()));
+                    block.push(Line::styled(fit(&format!("  {detail}"), w), theme.muted()));
                 }
+                rows.block(block);
             }
         }
         Compactness::Full => {
@@ -413,7 +418,7 @@ fn location_document(location: &LocationInquiry, shape: Shape) -> Document {
                 theme.emphasis(),
             ));
             pinned.push(Line::from(""));
-            rows.push(Line::styled(
+            rows.heading(Line::styled(
                 columns(&[
                     (strings::COLUMN_SKU, 16, Align::Left),
                     (strings::COLUMN_NAME, 24, Align::Left),
@@ -424,18 +429,48 @@ fn location_document(location: &LocationInquiry, shape: Shape) -> Document {
                 theme.heading(),
             ));
             for holding in &location.contents {
-                rows.push(Line::from(columns(&[
+                rows.block(vec![Line::from(columns(&[
                     (&holding.sku, 16, Align::Left),
                     (&holding.name, 24, Align::Left),
                     (&holding.lot, 12, Align::Left),
                     (&date(holding.expiry), 10, Align::Left),
                     (&holding.on_hand.to_string(), 8, Align::Right),
-                ])));
+                ]))]);
             }
         }
     }
     if location.contents.is_empty() {
-        rows.push(Line::from(fit(strings::LOCATION_EMPTY, w)));
+        rows.block(vec![Line::from(fit(strings::LOCATION_EMPTY, w))]);
     }
-    Document { pinned, rows }
+    Document {
+        pinned,
+        blocks: rows.finish(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(n: usize) -> Vec<Line<'static>> {
+        (0..n).map(|i| Line::from(i.to_string())).collect()
+    }
+
+    #[test]
+    fn pages_break_between_blocks_and_split_only_blocks_too_tall() {
+        let doc = Document {
+            pinned: lines(2),
+            blocks: vec![lines(2), lines(2), lines(1), lines(5)],
+        };
+        // 5 rows of body, 2 pinned: 3 rows a page.
+        let sizes: Vec<usize> = doc.pages(5).iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![2, 3, 3, 2]);
+        assert_eq!(doc.page_count(5), 4);
+        assert_eq!(doc.page_rows(99, 5).len(), 2, "clamped to the last page");
+    }
+
+    #[test]
+    fn an_empty_document_has_one_page() {
+        assert_eq!(Document::default().page_count(10), 1);
+    }
 }

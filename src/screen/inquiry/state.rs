@@ -47,9 +47,9 @@ impl InquiryState {
 
     /// Pages of the shown answer on this terminal's screen.
     pub fn page_count(&self, ctx: &Context) -> usize {
-        self.shown
-            .as_ref()
-            .map_or(1, |found| super::view::page_count(found, ctx.size, ctx.theme))
+        self.shown.as_ref().map_or(1, |found| {
+            super::view::page_count(found, ctx.size, ctx.theme)
+        })
     }
 
     /// Keeps the page within the answer after the screen changed size.
@@ -60,7 +60,12 @@ impl InquiryState {
     fn on_scan(&mut self, line: &str, ctx: &mut Context) -> Outcome {
         let scan = match scan::classify(line, ctx.scan_config) {
             Ok(scan) => scan,
-            Err(error) => return Outcome::notice(Notice::error(error.short(), capitalised(&error.to_string()))),
+            Err(error) => {
+                return Outcome::notice(Notice::error(
+                    error.short(),
+                    capitalised(&error.to_string()),
+                ));
+            }
         };
         let target = if let Some(gtin) = scan.gtin() {
             InquiryTarget::Item(ItemQuery::Gtin(gtin.clone()))

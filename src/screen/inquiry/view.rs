@@ -30,12 +30,18 @@ pub fn page_count(found: &Found, size: Size, theme: Theme) -> usize {
 }
 
 pub fn chrome(state: &InquiryState, size: Size, theme: Theme) -> Chrome {
-    let page = state.shown.as_ref().map(|found| Page {
-        current: state.page.min(page_count(found, size, theme).saturating_sub(1)) + 1,
-        count: page_count(found, size, theme),
-    });
-    let mut hints = vec![strings::KEY_HELP, strings::KEY_BACK];
-    if page.is_some_and(|p| p.count > 1) {
+    // Only a list longer than the screen says which page it is on.
+    let page = state
+        .shown
+        .as_ref()
+        .map(|found| page_count(found, size, theme))
+        .filter(|&count| count > 1)
+        .map(|count| Page {
+            current: state.page.min(count - 1) + 1,
+            count,
+        });
+    let mut hints = vec![strings::KEY_BACK, strings::KEY_HELP];
+    if page.is_some() {
         hints.push(strings::KEY_PAGE);
     }
     Chrome {
@@ -67,6 +73,6 @@ pub fn render_body(state: &InquiryState, theme: Theme, size: Size, area: Rect, b
         return;
     };
     let mut lines = doc.pinned.clone();
-    lines.extend_from_slice(doc.page_rows(state.page, height));
+    lines.extend(doc.page_rows(state.page, height));
     Paragraph::new(lines).render(area, buf);
 }

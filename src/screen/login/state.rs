@@ -18,7 +18,9 @@ pub enum LoginStep {
         badge: String,
     },
     /// The badge is known; waiting for its PIN.
-    Pin { operator: Operator },
+    Pin {
+        operator: Operator,
+    },
     Checking {
         request: RequestId,
         operator: Operator,

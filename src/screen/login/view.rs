@@ -11,11 +11,11 @@ use crate::ui::strings;
 use crate::ui::theme::Theme;
 
 pub fn chrome(state: &LoginState) -> Chrome {
-    let mut hints = vec![strings::KEY_HELP];
+    let mut hints = Vec::new();
     if state.wants_pin() {
         hints.push(strings::KEY_BACK);
     }
-    hints.push(strings::KEY_QUIT);
+    hints.extend([strings::KEY_HELP, strings::KEY_QUIT]);
     Chrome {
         title: strings::LOGIN_TITLE,
         short_title: strings::LOGIN_TITLE,

@@ -81,10 +81,6 @@ impl MenuState {
             return None;
         }
         let index = usize::try_from(digit).ok()?.checked_sub(1);
-        Some(
-            index
-                .and_then(|i| self.entries.get(i).copied())
-                .ok_or(()),
-        )
+        Some(index.and_then(|i| self.entries.get(i).copied()).ok_or(()))
     }
 }

@@ -16,13 +16,16 @@ pub fn chrome(_state: &UnlockState) -> Chrome {
         short_title: strings::UNLOCK_TITLE_SHORT,
         prompt: strings::PROMPT_BADGE,
         masked: false,
-        hints: vec![strings::KEY_HELP, strings::KEY_BACK],
+        hints: vec![strings::KEY_BACK, strings::KEY_HELP],
         page: None,
     }
 }
 
 pub fn render_body(state: &UnlockState, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let mut lines = vec![Line::styled(strings::SCAN_BADGE_TO_UNLOCK, theme.emphasis())];
+    let mut lines = vec![Line::styled(
+        strings::SCAN_BADGE_TO_UNLOCK,
+        theme.emphasis(),
+    )];
     if let Some((_, badge)) = &state.awaiting {
         lines.push(Line::from(strings::badge_of(badge)));
         lines.push(Line::from(strings::UNLOCKING));

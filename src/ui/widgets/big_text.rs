@@ -40,7 +40,11 @@ pub fn rows(text: &str, fill: char) -> [String; 5] {
             if i > 0 {
                 row.push(' ');
             }
-            row.extend(cells.chars().map(|cell| if cell == '#' { fill } else { ' ' }));
+            row.extend(
+                cells
+                    .chars()
+                    .map(|cell| if cell == '#' { fill } else { ' ' }),
+            );
         }
     }
     rows

@@ -42,7 +42,8 @@ impl Widget for InputLine<'_> {
         }
         let width = usize::from(area.width);
         let prompt = format!("{}>", self.prompt);
-        let (after_prompt, _) = buf.set_stringn(area.x, area.y, &prompt, width, self.theme.prompt());
+        let (after_prompt, _) =
+            buf.set_stringn(area.x, area.y, &prompt, width, self.theme.prompt());
         let busy_width = if self.busy {
             strings::BUSY.len() + 1
         } else {
@@ -56,7 +57,8 @@ impl Widget for InputLine<'_> {
         let tail: String = shown.chars().skip(count.saturating_sub(room)).collect();
         let x = after_prompt + 1;
         if x < area.right() {
-            let (cursor_x, _) = buf.set_stringn(x, area.y, &tail, room, ratatui::style::Style::new());
+            let (cursor_x, _) =
+                buf.set_stringn(x, area.y, &tail, room, ratatui::style::Style::new());
             if cursor_x < area.right() {
                 buf.set_stringn(cursor_x, area.y, " ", 1, self.theme.cursor());
             }

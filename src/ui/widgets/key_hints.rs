@@ -25,11 +25,7 @@ impl Widget for KeyHints<'_> {
         let width = usize::from(area.width);
         let right = self.right.unwrap_or("");
         let right_width = Line::from(right).width();
-        let room = width.saturating_sub(if right.is_empty() {
-            0
-        } else {
-            right_width + 1
-        });
+        let room = width.saturating_sub(if right.is_empty() { 0 } else { right_width + 1 });
         let mut used = 0usize;
         for (key, label) in self.hints {
             let gap = usize::from(used > 0);

@@ -25,12 +25,6 @@ impl Widget for MessageLine<'_> {
             self.theme.info()
         };
         buf.set_style(area, style);
-        buf.set_stringn(
-            area.x,
-            area.y,
-            self.notice.fitting(width),
-            width,
-            style,
-        );
+        buf.set_stringn(area.x, area.y, self.notice.fitting(width), width, style);
     }
 }
