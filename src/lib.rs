@@ -5,6 +5,7 @@
 //! views, `runtime` the I/O loop that ties them together.
 
 pub mod app;
+pub mod channels;
 pub mod cli;
 pub mod db;
 pub mod domain;

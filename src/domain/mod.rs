@@ -3,5 +3,6 @@
 pub mod availability;
 pub mod barcode;
 pub mod gs1;
+pub mod incoming_order;
 pub mod role;
 pub mod scan;
