@@ -11,3 +11,5 @@ pub mod inventory;
 pub mod migrate;
 pub mod operators;
 pub mod warehouses;
+pub mod channels;
+pub mod intake;
