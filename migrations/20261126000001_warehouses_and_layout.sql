@@ -19,6 +19,8 @@ create table warehouses (
     time_zone          text not null check (is_time_zone(time_zone)),
     cart_size          integer not null default 8 check (cart_size between 1 and 48),
     gs1_company_prefix text check (gs1_company_prefix ~ '^[0-9]{6,12}$'),
+    -- Orders are flagged at risk of missing their cutoff this long before it.
+    at_risk_minutes    integer not null default 120 check (at_risk_minutes >= 0),
     created_at         timestamptz not null default now()
 );
 

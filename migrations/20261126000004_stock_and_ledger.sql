@@ -4,7 +4,8 @@ create table stock (
     warehouse_id integer not null,
     location_id  integer not null,
     sku_id       integer not null references skus,
-    lot          text not null default '',   -- blank for SKUs that are not lot-controlled
+    lot          text not null default ''    -- blank for SKUs that are not lot-controlled
+                 constraint stock_lot_format check (lot = '' or lot ~ '^[A-Z0-9][A-Z0-9._/-]{0,19}$'),
     expiry       date,
     on_hand      integer not null,
     updated_at   timestamptz not null default now(),
@@ -55,8 +56,10 @@ create table ledger (
            end)
 );
 create index ledger_by_sku on ledger (warehouse_id, sku_id);
+-- A scan applies once: a replay of the same scan id writes nothing (NULL locations of a receipt
+-- or an adjustment count as equal here).
 create unique index ledger_scan_once on ledger (warehouse_id, scan_id, sku_id, lot, from_location_id, to_location_id)
-    where scan_id is not null;
+    nulls not distinct where scan_id is not null;
 
 create function refuse_ledger_rewrite() returns trigger language plpgsql as $$
 begin

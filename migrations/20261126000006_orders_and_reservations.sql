@@ -10,10 +10,12 @@ create table orders (
     id                 bigint generated always as identity,
     channel_id         integer not null references channels,
     external_id        text not null,
+    reference          text,          -- a human reference (Shopify `#1001`) when it differs from the id
     status             order_status not null default 'new',
     hold_reason        text,
     ordered_at         timestamptz not null default now(),
     ship_by            timestamptz,
+    due_at             timestamptz,   -- the carrier cutoff the order must make to keep its promise
     service_level      text,
     carrier_service_id integer references carrier_services,
     priority           integer not null default 0,  -- manual override; higher goes first
@@ -26,6 +28,8 @@ create table orders (
     check (status <> 'held' or hold_reason is not null)
 );
 create index orders_open on orders (warehouse_id, status) where status not in ('shipped', 'cancelled');
+create index orders_queue on orders (warehouse_id, priority desc, due_at, ordered_at, id)
+    where status not in ('shipped', 'cancelled');
 
 create table order_lines (
     warehouse_id      integer not null,
@@ -35,7 +39,10 @@ create table order_lines (
     external_line_id  text,              -- e.g. Shopify line item id, Amazon orderItemId
     channel_sku       text,
     sku_id            integer references skus,
-    quantity          integer not null check (quantity > 0),
+    quantity          integer not null check (quantity > 0),   -- in eaches
+    channel_quantity  integer,                                 -- as the channel sent it
+    channel_unit      text not null default 'each' check (channel_unit in ('each', 'case')),
+    description       text,
     requires_shipping boolean not null default true,
     picked_qty        integer not null default 0,
     shipped_qty       integer not null default 0,
@@ -43,11 +50,13 @@ create table order_lines (
     primary key (warehouse_id, id),
     foreign key (warehouse_id, order_id) references orders,
     unique (warehouse_id, order_id, line_no),
-    -- Invariant 7: never picked or shipped beyond the ordered quantity.
+    -- Invariant 7: never picked or shipped beyond the ordered quantity. Units cancelled are
+    -- never also picked (a cancellation after picking cancels only what was not picked, and
+    -- puts the picked units back), and only picked units ship.
     constraint order_line_within_ordered check (
-        picked_qty between 0 and quantity
-        and shipped_qty between 0 and quantity
-        and cancelled_qty between 0 and quantity
+        picked_qty >= 0 and shipped_qty >= 0 and cancelled_qty >= 0
+        and picked_qty + cancelled_qty <= quantity
+        and shipped_qty <= picked_qty
     ),
     check (not requires_shipping or sku_id is not null)
 );

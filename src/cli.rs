@@ -54,9 +54,10 @@ pub enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
-    /// On hand per location and lot, reserved, and available per channel for a SKU or GTIN.
+    /// On hand per location and lot, reserved, and available per channel for a SKU or GTIN;
+    /// or what a location holds.
     Stock {
-        /// SKU code or barcode (GTIN-8/12/13/14).
+        /// SKU code, barcode (GTIN-8/12/13/14), or location code.
         sku: String,
         #[command(flatten)]
         json: JsonFlag,
@@ -66,7 +67,7 @@ pub enum Command {
         /// SKU code or barcode.
         sku: String,
         /// Units to receive (a positive whole number).
-        #[arg(value_parser = parse_units)]
+        #[arg(allow_negative_numbers = true, value_parser = parse_units)]
         quantity: i32,
         /// Location code, e.g. A-03-02-1.
         #[arg(long)]
@@ -87,15 +88,21 @@ pub enum Command {
     },
     /// Move units between two locations.
     Move {
+        /// SKU code or barcode.
         sku: String,
-        #[arg(value_parser = parse_units)]
+        /// Units to move (a positive whole number).
+        #[arg(allow_negative_numbers = true, value_parser = parse_units)]
         quantity: i32,
+        /// Location the units leave, e.g. R-A-03.
         #[arg(long)]
         from: String,
+        /// Location the units go to, e.g. A-03-02-1.
         #[arg(long)]
         to: String,
+        /// Lot, for lot-controlled SKUs.
         #[arg(long)]
         lot: Option<String>,
+        /// Why, e.g. replenishment.
         #[arg(long)]
         reason: Option<String>,
         #[command(flatten)]
@@ -105,6 +112,7 @@ pub enum Command {
     },
     /// Adjust on hand at a location up or down (supervisors and admins).
     Adjust {
+        /// SKU code or barcode.
         sku: String,
         /// Units to add (positive) or remove (negative), e.g. -3.
         #[arg(allow_negative_numbers = true, value_parser = parse_delta)]
@@ -120,6 +128,21 @@ pub enum Command {
         expiry: Option<NaiveDate>,
         #[command(flatten)]
         who: OperatorArgs,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Open orders in the order the floor will work them, with due times and cutoff risk.
+    Queue {
+        /// Show at most this many orders.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Orders intake refused, newest first: where in the payload, and what was expected.
+    IntakeErrors {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
         #[command(flatten)]
         json: JsonFlag,
     },
@@ -196,22 +219,31 @@ pub struct OperatorArgs {
     pub operator: String,
 }
 
+/// The most units one command may move: larger numbers are typing mistakes (the database
+/// refuses them too).
+const MAX_UNITS: i32 = 1_000_000;
+
 fn parse_units(text: &str) -> std::result::Result<i32, String> {
     match text.trim().parse::<i32>() {
-        Ok(n) if n > 0 => Ok(n),
+        Ok(n) if (1..=MAX_UNITS).contains(&n) => Ok(n),
         _ => Err(format!(
-            "expected a positive whole number of units, got {text:?}"
+            "expected a positive whole number of units up to {MAX_UNITS}, got {text:?}"
         )),
     }
 }
 
 fn parse_delta(text: &str) -> std::result::Result<i32, String> {
     match text.trim().parse::<i32>() {
-        Ok(n) if n != 0 => Ok(n),
+        Ok(n) if n != 0 && n.abs() <= MAX_UNITS => Ok(n),
         _ => Err(format!(
-            "expected a non-zero whole number of units such as -3 or 5, got {text:?}"
+            "expected a non-zero whole number of units such as -3 or 5 (at most {MAX_UNITS}), got {text:?}"
         )),
     }
+}
+
+/// A reason left blank is no reason.
+fn given(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
 }
 
 fn parse_date(text: &str) -> std::result::Result<NaiveDate, String> {
@@ -301,6 +333,67 @@ async fn applied_migrations(pool: &PgPool) -> Result<i64> {
     )
 }
 
+/// `aisle queue` for people: one order a line, at-risk ones marked.
+fn queue_text(warehouse: &Warehouse, queue: &[crate::db::queue::QueuedOrder]) -> String {
+    let mut text = format!(
+        "{:>4} {:<14} {:<22} {:<12} {:<10} {:<10} {:>5} {:>5}  {}\n",
+        "#", "CHANNEL", "ORDER", "STATUS", "SERVICE", "DUE", "UNITS", "RSVD", "RISK"
+    );
+    for o in queue {
+        let risk = if o.late {
+            "LATE"
+        } else if o.at_risk {
+            "AT RISK"
+        } else {
+            ""
+        };
+        let status = match &o.hold_reason {
+            Some(reason) if o.status == "held" => format!("held: {reason}"),
+            _ => o.status.clone(),
+        };
+        text.push_str(&format!(
+            "{:>4} {:<14} {:<22} {:<12} {:<10} {:<10} {:>5} {:>5}  {risk}\n",
+            o.position,
+            o.channel,
+            o.reference.as_deref().unwrap_or(&o.external_id),
+            status,
+            o.carrier_service.as_deref().unwrap_or("-"),
+            o.due_local.as_deref().unwrap_or("-"),
+            o.units,
+            o.reserved,
+        ));
+    }
+    text.push_str(&format!(
+        "{} open order(s) shown; times in {}",
+        queue.len(),
+        warehouse.time_zone
+    ));
+    text
+}
+
+/// `aisle stock LOCATION` for people: what the location holds.
+fn location_text(found: &inquiry::LocationInquiry) -> String {
+    let mut text = format!(
+        "{} ({}){}\n",
+        found.location,
+        found.kind,
+        if found.active { "" } else { ", inactive" }
+    );
+    text.push_str(&format!(
+        "{:<20} {:<12} {:<12} {:>8}  NAME\n",
+        "SKU", "LOT", "EXPIRY", "ON HAND"
+    ));
+    for h in &found.contents {
+        let expiry = h.expiry.map(|d| d.to_string()).unwrap_or_default();
+        text.push_str(&format!(
+            "{:<20} {:<12} {:<12} {:>8}  {}\n",
+            h.sku, h.lot, expiry, h.on_hand, h.name
+        ));
+    }
+    text.push_str(&format!("on hand {}", found.on_hand));
+    text
+}
+
 /// `aisle stock` for people: where the units are, what is promised, what each channel may sell.
 fn item_text(item: &inquiry::ItemInquiry) -> String {
     let mut text = format!("{}  {}\n", item.sku, item.name);
@@ -377,17 +470,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let pool = database(global).await?;
             let warehouse = warehouse(&pool, global).await?;
             let query = inquiry::ItemQuery::parse(&sku);
-            if matches!(query, inquiry::ItemQuery::Code(_))
-                && sku.trim().bytes().all(|b| b.is_ascii_digit())
-            {
-                // All digits but not a valid GTIN: say why rather than "unknown SKU".
+            if let Some(found) = inquiry::item(&pool, warehouse.id, &query).await? {
+                print(json.json, &found, item_text)?;
+            } else if let Some(found) = inquiry::location(&pool, warehouse.id, &sku).await? {
+                print(json.json, &found, location_text)?;
+            } else if sku.trim().bytes().all(|b| b.is_ascii_digit()) {
+                // All digits but no item: say why if the check digit is wrong.
                 crate::domain::barcode::Gtin::parse(sku.trim())
                     .map_err(|e| Error::Invalid(format!("barcode {}: {e}", sku.trim())))?;
+                return Err(Error::UnknownSku(sku));
+            } else {
+                return Err(Error::UnknownSku(sku));
             }
-            let found = inquiry::item(&pool, warehouse.id, &query)
-                .await?
-                .ok_or_else(|| Error::UnknownSku(sku.clone()))?;
-            print(json.json, &found, item_text)?;
         }
         Some(Command::Receive {
             sku,
@@ -408,7 +502,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 quantity,
                 lot,
                 expiry,
-                reason,
+                reason: given(reason),
                 scan_id: None,
             };
             let outcome = inventory::receive(&pool, warehouse.id, &actor, &receipt).await?;
@@ -435,7 +529,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 to,
                 quantity,
                 lot,
-                reason,
+                reason: given(reason),
                 scan_id: None,
             };
             let outcome = inventory::transfer(&pool, warehouse.id, &actor, &transfer).await?;
@@ -468,6 +562,36 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let outcome = inventory::adjust(&pool, warehouse.id, &actor, &adjustment).await?;
             print(json.json, &outcome, |o| {
                 format!("Adjusted by {delta:+}. {}", o.summary())
+            })?;
+        }
+        Some(Command::Queue { limit, json }) => {
+            let pool = database(global).await?;
+            let warehouse = warehouse(&pool, global).await?;
+            let queue = crate::db::queue::open_orders(&pool, warehouse.id, limit).await?;
+            print(json.json, &queue, |q| queue_text(&warehouse, q))?;
+        }
+        Some(Command::IntakeErrors { limit, json }) => {
+            let pool = database(global).await?;
+            let warehouse = warehouse(&pool, global).await?;
+            let errors = crate::db::intake::recent_errors(&pool, warehouse.id, limit).await?;
+            print(json.json, &errors, |errors| {
+                let mut text = String::new();
+                for e in errors {
+                    text.push_str(&format!(
+                        "{} {} {}: order {}: {}: {}\n",
+                        e.at.format("%Y-%m-%d %H:%M:%S"),
+                        e.channel,
+                        e.source,
+                        e.external_id.as_deref().unwrap_or("?"),
+                        e.place,
+                        e.message
+                    ));
+                }
+                if text.is_empty() {
+                    "No intake errors.".into()
+                } else {
+                    text.trim_end().to_string()
+                }
             })?;
         }
         Some(Command::Operator { command }) => operator_command(global, command).await?,
@@ -636,10 +760,15 @@ async fn operator_command(global: &GlobalArgs, command: OperatorCommand) -> Resu
         }
         OperatorCommand::Unlock { badge, who, json } => {
             let actor = sign_in(&pool, &who).await?;
-            operators::unlock(&pool, &actor, &badge).await?;
-            print(json.json, &serde_json::json!({ "unlocked": badge }), |_| {
-                format!("Unlocked {badge}.")
-            })?;
+            let outcome = operators::unlock(&pool, &actor, &badge).await?;
+            print(
+                json.json,
+                &serde_json::json!({ "badge": badge, "outcome": outcome }),
+                |_| match outcome {
+                    operators::UnlockOutcome::Unlocked => format!("Unlocked {badge}."),
+                    operators::UnlockOutcome::WasNotLocked => format!("{badge} was not locked."),
+                },
+            )?;
         }
         OperatorCommand::SetPin { badge, who, json } => {
             let actor = sign_in(&pool, &who).await?;

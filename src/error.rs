@@ -14,7 +14,7 @@ pub enum Error {
     UnknownLocation(String),
     #[error("unknown warehouse {0:?}")]
     UnknownWarehouse(String),
-    #[error("unknown badge {0:?}")]
+    #[error("unknown badge {0:?}: expected a badge on file; a supervisor can add it")]
     UnknownBadge(String),
     #[error("wrong PIN for badge {badge}: {attempts_left} attempt(s) left before it locks")]
     WrongPin { badge: String, attempts_left: i32 },
@@ -34,8 +34,8 @@ pub enum Error {
     InsufficientStock(String),
     #[error("stock is promised to released work: {0}")]
     PromisedToReleasedWork(String),
-    #[error("lot required: {0}")]
-    LotRequired(String),
+    #[error("lot: {0}")]
+    LotRule(String),
     #[error("invalid input: {0}")]
     Invalid(String),
     #[error("database: {0}")]
@@ -57,7 +57,7 @@ pub mod sqlstate {
     pub const UNKNOWN_SKU: &str = "AS001";
     pub const UNKNOWN_LOCATION: &str = "AS002";
     pub const INSUFFICIENT_STOCK: &str = "AS003";
-    pub const LOT_REQUIRED: &str = "AS004";
+    pub const LOT_RULE: &str = "AS004";
     pub const INVALID: &str = "AS005";
     pub const PROMISED_TO_RELEASED_WORK: &str = "AS006";
 }
@@ -72,7 +72,7 @@ impl From<sqlx::Error> for Error {
             (Some(sqlstate::UNKNOWN_SKU), _) => Error::UnknownSku(message),
             (Some(sqlstate::UNKNOWN_LOCATION), _) => Error::UnknownLocation(message),
             (Some(sqlstate::INSUFFICIENT_STOCK), _) => Error::InsufficientStock(message),
-            (Some(sqlstate::LOT_REQUIRED), _) => Error::LotRequired(message),
+            (Some(sqlstate::LOT_RULE), _) => Error::LotRule(message),
             (Some(sqlstate::INVALID), _) => Error::Invalid(message),
             (Some(sqlstate::PROMISED_TO_RELEASED_WORK), _) => {
                 Error::PromisedToReleasedWork(message)

@@ -135,7 +135,7 @@ async fn lots_are_required_kept_and_carry_their_expiry() {
     let err = inventory::receive(&db.pool, wh, &f.picker, &no_lot)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::LotRequired(_)), "{err}");
+    assert!(matches!(err, Error::LotRule(_)), "{err}");
 
     let expiry = NaiveDate::from_ymd_opt(2027, 3, 31).unwrap();
     let with_lot = Receipt {
@@ -174,7 +174,7 @@ async fn lots_are_required_kept_and_carry_their_expiry() {
     let err = inventory::receive(&db.pool, wh, &f.picker, &plain_with_lot)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::LotRequired(_)), "{err}");
+    assert!(matches!(err, Error::LotRule(_)), "{err}");
     assert_invariants(&db.pool).await;
 }
 
@@ -450,4 +450,249 @@ async fn thirty_two_connections_on_one_sku_never_break_the_invariants() {
         .await
         .unwrap();
     assert!(outbox_versions > 1, "figures should have moved under load");
+}
+
+#[tokio::test]
+async fn a_replayed_scan_changes_nothing() {
+    let db = common::fresh_db().await;
+    let f = small_warehouse(&db.pool).await;
+    let scan = uuid::Uuid::now_v7();
+    let scanned = Receipt {
+        scan_id: Some(scan),
+        ..receipt(&f, &f.bins[0], 3)
+    };
+    let first = inventory::receive(&db.pool, f.warehouse_id, &f.picker, &scanned)
+        .await
+        .unwrap();
+    let again = inventory::receive(&db.pool, f.warehouse_id, &f.picker, &scanned)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.locations[0].on_hand, again.locations[0].on_hand),
+        (3, 3)
+    );
+
+    let count = Adjustment {
+        sku: f.sku.clone(),
+        location: f.bins[0].clone(),
+        delta: -1,
+        reason: "count".into(),
+        scan_id: Some(uuid::Uuid::now_v7()),
+        ..Adjustment::default()
+    };
+    inventory::adjust(&db.pool, f.warehouse_id, &f.supervisor, &count)
+        .await
+        .unwrap();
+    let out = inventory::adjust(&db.pool, f.warehouse_id, &f.supervisor, &count)
+        .await
+        .unwrap();
+    assert_eq!(out.locations[0].on_hand, 2);
+    let rows: i64 = sqlx::query_scalar("select count(*) from ledger")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 2);
+    assert_invariants(&db.pool).await;
+}
+
+#[tokio::test]
+async fn lots_have_one_expiry_and_plain_skus_take_none() {
+    let db = common::fresh_db().await;
+    let f = small_warehouse(&db.pool).await;
+    let wh = f.warehouse_id;
+    let lot = |lot: &str, expiry: Option<(i32, u32, u32)>| Receipt {
+        sku: f.lot_sku.clone(),
+        location: f.bins[3].clone(),
+        quantity: 2,
+        lot: Some(lot.into()),
+        expiry: expiry.map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap()),
+        ..Receipt::default()
+    };
+    let err = inventory::receive(&db.pool, wh, &f.picker, &lot("N1", None))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("give its expiry"), "{err}");
+    inventory::receive(&db.pool, wh, &f.picker, &lot("N1", Some((2027, 5, 31))))
+        .await
+        .unwrap();
+    // The same lot arriving again needs no expiry, but may not contradict it.
+    inventory::receive(&db.pool, wh, &f.picker, &lot("n1", None))
+        .await
+        .unwrap();
+    let err = inventory::receive(&db.pool, wh, &f.picker, &lot("N1", Some((2030, 1, 1))))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("expires on 2027-05-31"), "{err}");
+    let err = inventory::receive(&db.pool, wh, &f.picker, &lot("a b;c", Some((2027, 1, 1))))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::LotRule(_)), "{err}");
+
+    let plain_with_expiry = Receipt {
+        expiry: NaiveDate::from_ymd_opt(2027, 1, 1),
+        ..receipt(&f, &f.bins[0], 1)
+    };
+    let err = inventory::receive(&db.pool, wh, &f.picker, &plain_with_expiry)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("takes no expiry"), "{err}");
+    assert_invariants(&db.pool).await;
+}
+
+#[tokio::test]
+async fn only_queued_orders_are_reserved_and_a_release_never_feeds_its_own_order() {
+    let db = common::fresh_db().await;
+    let f = small_warehouse(&db.pool).await;
+    let wh = f.warehouse_id;
+    inventory::receive(&db.pool, wh, &f.picker, &receipt(&f, &f.bins[0], 4))
+        .await
+        .unwrap();
+    let short = order(&db.pool, &f, "#3001", &f.sku, 6, 0).await;
+    assert_eq!(order_status(&db.pool, &f, short).await, "backordered");
+
+    let released: i32 = sqlx::query_scalar("select aisle_release_order($1, $2)")
+        .bind(wh)
+        .bind(short)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(released, 4);
+    let kept: i64 =
+        sqlx::query_scalar("select coalesce(sum(quantity), 0)::bigint from reservations")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kept, 0,
+        "the released units must not go straight back to the same order"
+    );
+
+    sqlx::query("update orders set status = 'cancelled' where id = $1")
+        .bind(short)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let err = sqlx::query("select aisle_reserve_order($1, $2)")
+        .bind(wh)
+        .bind(short)
+        .execute(&db.pool)
+        .await
+        .unwrap_err();
+    assert!(
+        Error::from(err)
+            .to_string()
+            .contains("only orders still in the queue")
+    );
+    assert_invariants(&db.pool).await;
+}
+
+#[tokio::test]
+async fn changing_an_allocation_rule_recomputes_the_channel_figure() {
+    let db = common::fresh_db().await;
+    let f = small_warehouse(&db.pool).await;
+    inventory::receive(
+        &db.pool,
+        f.warehouse_id,
+        &f.picker,
+        &receipt(&f, &f.bins[0], 50),
+    )
+    .await
+    .unwrap();
+    assert_eq!(figure(&db.pool, "amazon-us", &f.sku).await, 38); // floor(50 * 0.8) - 2
+    sqlx::query(
+        "update channel_listings set share_pct = 50, buffer = 5 where channel_sku = 'AMZ-MUG-BLUE'",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(figure(&db.pool, "amazon-us", &f.sku).await, 20);
+    sqlx::query("update channel_listings set cap = 3 where channel_sku = 'AMZ-MUG-BLUE'")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(figure(&db.pool, "amazon-us", &f.sku).await, 3);
+    assert_invariants(&db.pool).await;
+}
+
+#[tokio::test]
+async fn reservations_and_releases_racing_stock_changes_neither_deadlock_nor_overreserve() {
+    let _heavy = common::heavy_lock().await;
+    let db = common::fresh_db_with(20).await;
+    let f = std::sync::Arc::new(small_warehouse(&db.pool).await);
+    let wh = f.warehouse_id;
+    for bin in &f.bins {
+        inventory::receive(&db.pool, wh, &f.picker, &receipt(&f, bin, 6))
+            .await
+            .unwrap();
+    }
+    let mut orders = Vec::new();
+    for n in 0..16 {
+        orders.push(
+            order(
+                &db.pool,
+                &f,
+                &format!("#40{n:02}"),
+                &f.sku,
+                2 + n % 3,
+                n % 4,
+            )
+            .await,
+        );
+    }
+    let orders = std::sync::Arc::new(orders);
+    let mut tasks = Vec::new();
+    for worker in 0..16u64 {
+        let (pool, f, orders) = (db.pool.clone(), f.clone(), orders.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut dice = Dice(0xA076_1D64_78BD_642F ^ ((worker + 3) * 104_729));
+            for _ in 0..20 {
+                let order_id = orders[dice.roll(orders.len() as u64) as usize];
+                let bin = f.bins[dice.roll(4) as usize].clone();
+                let result: Result<(), Error> = match dice.roll(4) {
+                    0 => sqlx::query("select aisle_reserve_order($1, $2)")
+                        .bind(wh)
+                        .bind(order_id)
+                        .execute(&pool)
+                        .await
+                        .map(drop)
+                        .map_err(Error::from),
+                    1 => sqlx::query("select aisle_release_order($1, $2)")
+                        .bind(wh)
+                        .bind(order_id)
+                        .execute(&pool)
+                        .await
+                        .map(drop)
+                        .map_err(Error::from),
+                    2 => inventory::receive(
+                        &pool,
+                        wh,
+                        &f.picker,
+                        &receipt(&f, &bin, 1 + dice.roll(3) as i32),
+                    )
+                    .await
+                    .map(drop),
+                    _ => {
+                        let a = Adjustment {
+                            sku: f.sku.clone(),
+                            location: bin,
+                            delta: -(1 + dice.roll(3) as i32),
+                            reason: "damaged".into(),
+                            ..Adjustment::default()
+                        };
+                        inventory::adjust(&pool, wh, &f.supervisor, &a)
+                            .await
+                            .map(drop)
+                    }
+                };
+                match result {
+                    Ok(()) | Err(Error::InsufficientStock(_)) => {}
+                    Err(e) => panic!("worker {worker}: {e}"),
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_invariants(&db.pool).await;
 }

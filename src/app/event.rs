@@ -40,7 +40,7 @@ pub enum Reply {
     Unlocked {
         request: RequestId,
         badge: String,
-        result: Result<(), Error>,
+        result: Result<crate::db::operators::UnlockOutcome, Error>,
     },
 }
 

@@ -4,6 +4,9 @@
 //!
 //! [`IncomingOrder`]: crate::domain::incoming_order::IncomingOrder
 
+pub mod amazon;
+pub mod shopify;
+
 use serde::Serialize;
 
 use crate::domain::incoming_order::IncomingOrder;

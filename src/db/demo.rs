@@ -654,6 +654,16 @@ async fn load_in(
     .execute(&mut *tx)
     .await?;
     out.orders = expect_rows("orders.csv", orders.len(), done.rows_affected())?;
+    // The cutoff each order must make, as intake computes it.
+    sqlx::query(
+        "update orders o
+            set due_at = aisle_due_at(w.time_zone, cs.cutoff_local, o.ship_by, now())
+           from warehouses w, carrier_services cs
+          where w.id = o.warehouse_id and cs.id = o.carrier_service_id and o.warehouse_id = $1",
+    )
+    .bind(wh)
+    .execute(&mut *tx)
+    .await?;
 
     let lines: Vec<OrderLineRow> = parse("order_lines.csv", files::ORDER_LINES)?;
     let known: HashSet<(&str, &str)> = orders

@@ -802,12 +802,24 @@ impl EmbeddedCluster {
 /// A command for a server binary, run as `user` when given (we are root), from `/`.
 fn server_command(program: &Path, user: Option<&Account>) -> Command {
     let mut command = Command::new(program);
-    command
-        .current_dir("/")
-        .stdin(Stdio::null())
-        .env_remove("PGDATA")
-        .env_remove("PGPORT")
-        .env_remove("PGHOST");
+    // A long-lived server must not inherit aisle's environment: it may hold a PIN (AISLE_PIN) or
+    // channel secrets, readable in /proc by the server's account. Only what it needs goes in.
+    command.current_dir("/").stdin(Stdio::null()).env_clear();
+    for keep in [
+        "PATH",
+        "TZ",
+        "LANG",
+        "LC_ALL",
+        "LC_CTYPE",
+        "LC_MESSAGES",
+        "HOME",
+        "USER",
+        "LOGNAME",
+    ] {
+        if let Some(value) = std::env::var_os(keep) {
+            command.env(keep, value);
+        }
+    }
     if let Some(user) = user {
         // std drops root's supplementary groups when it switches uid.
         command

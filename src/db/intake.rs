@@ -573,12 +573,30 @@ async fn statuses(
         .collect())
 }
 
-/// The stored order, locked, with its status.
+/// The stored order, locked, with its status. The positions of every SKU the change touches
+/// (`skus`, plus the SKUs of the order's current lines) are locked first, as every inventory
+/// function does, so that intake never deadlocks against the floor.
 async fn lock_order(
     conn: &mut PgConnection,
     channel: &Channel,
     external_id: &str,
+    skus: &[i32],
 ) -> Result<Option<(i64, String)>> {
+    sqlx::query(
+        "select inv_lock_positions($1, array(
+             select distinct s from (
+                 select l.sku_id as s from orders o
+                   join order_lines l on l.warehouse_id = o.warehouse_id and l.order_id = o.id
+                  where o.warehouse_id = $1 and o.channel_id = $2 and o.external_id = $3
+                    and l.sku_id is not null
+                 union select unnest($4::int[])) x order by s))",
+    )
+    .bind(channel.warehouse_id)
+    .bind(channel.id)
+    .bind(external_id)
+    .bind(skus)
+    .execute(&mut *conn)
+    .await?;
     Ok(sqlx::query_as(
         "select id, status::text from orders
           where warehouse_id = $1 and channel_id = $2 and external_id = $3 for update",
@@ -590,6 +608,10 @@ async fn lock_order(
     .await?)
 }
 
+fn line_skus(order: &MappedOrder) -> Vec<i32> {
+    order.lines.iter().filter_map(|l| l.sku_id).collect()
+}
+
 /// An update before release replaces the order's lines and reserves them again; the units it
 /// gave up go to other backorders only after its new lines have had their turn.
 async fn update_order(
@@ -597,7 +619,8 @@ async fn update_order(
     channel: &Channel,
     order: &MappedOrder,
 ) -> Result<IntakeReport> {
-    let Some((order_id, status)) = lock_order(conn, channel, &order.order.external_id).await?
+    let Some((order_id, status)) =
+        lock_order(conn, channel, &order.order.external_id, &line_skus(order)).await?
     else {
         return create_orders(conn, channel, std::slice::from_ref(order)).await;
     };
@@ -709,7 +732,7 @@ async fn cancel_order(
     order: &MappedOrder,
 ) -> Result<IntakeReport> {
     let wh = channel.warehouse_id;
-    let Some((order_id, status)) = lock_order(conn, channel, &order.order.external_id).await?
+    let Some((order_id, status)) = lock_order(conn, channel, &order.order.external_id, &[]).await?
     else {
         let mut tombstone = order.clone();
         tombstone.order.action = IntakeAction::Create;
@@ -775,7 +798,7 @@ async fn cancel_order(
 
 async fn mark_cancelled(conn: &mut PgConnection, warehouse_id: i32, order_id: i64) -> Result<()> {
     sqlx::query(
-        "update order_lines set cancelled_qty = quantity - shipped_qty
+        "update order_lines set cancelled_qty = quantity - picked_qty
           where warehouse_id = $1 and order_id = $2",
     )
     .bind(warehouse_id)
@@ -821,4 +844,32 @@ async fn record_rejections(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A refused order as supervisors see it later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct IntakeError {
+    pub at: DateTime<Utc>,
+    pub channel: String,
+    pub source: String,
+    pub external_id: Option<String>,
+    pub place: String,
+    pub message: String,
+}
+
+/// The newest intake errors of a warehouse.
+pub async fn recent_errors(
+    pool: &PgPool,
+    warehouse_id: i32,
+    limit: i64,
+) -> Result<Vec<IntakeError>> {
+    Ok(sqlx::query_as::<_, IntakeError>(
+        "select e.at, c.name as channel, e.source, e.external_id, e.place, e.message
+           from intake_errors e join channels c on c.id = e.channel_id
+          where e.warehouse_id = $1 order by e.id desc limit $2",
+    )
+    .bind(warehouse_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
 }

@@ -85,13 +85,10 @@ where
     }
 }
 
-fn normalised_lot(sku: &Sku, lot: Option<&str>) -> String {
-    let lot = lot.map(str::trim).unwrap_or_default();
-    if sku.lot_controlled {
-        lot.to_uppercase()
-    } else {
-        lot.to_string()
-    }
+/// Lots are stored trimmed and upper-case; the SQL functions normalise the same way, and the
+/// outcome is read back under this form.
+fn stored_lot(lot: Option<&str>) -> String {
+    lot.map(str::trim).unwrap_or_default().to_uppercase()
 }
 
 pub async fn receive(
@@ -101,15 +98,9 @@ pub async fn receive(
     receipt: &Receipt,
 ) -> Result<StockOutcome> {
     actor.role.require(Permission::Receive)?;
-    if receipt.quantity <= 0 {
-        return Err(Error::Invalid(format!(
-            "quantity to receive: expected a positive whole number, got {}",
-            receipt.quantity
-        )));
-    }
     let sku = catalog::find_sku(pool, &receipt.sku).await?;
     let location = catalog::find_location(pool, warehouse_id, &receipt.location).await?;
-    let lot = normalised_lot(&sku, receipt.lot.as_deref());
+    let lot = stored_lot(receipt.lot.as_deref());
     retrying(|| {
         sqlx::query("select aisle_receive($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(warehouse_id)
@@ -134,12 +125,6 @@ pub async fn transfer(
     transfer: &Transfer,
 ) -> Result<StockOutcome> {
     actor.role.require(Permission::Move)?;
-    if transfer.quantity <= 0 {
-        return Err(Error::Invalid(format!(
-            "quantity to move: expected a positive whole number, got {}",
-            transfer.quantity
-        )));
-    }
     let sku = catalog::find_sku(pool, &transfer.sku).await?;
     let from = catalog::find_location(pool, warehouse_id, &transfer.from).await?;
     let to = catalog::find_location(pool, warehouse_id, &transfer.to).await?;
@@ -149,7 +134,7 @@ pub async fn transfer(
             from.code
         )));
     }
-    let lot = normalised_lot(&sku, transfer.lot.as_deref());
+    let lot = stored_lot(transfer.lot.as_deref());
     retrying(|| {
         sqlx::query("select aisle_move($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(warehouse_id)
@@ -174,19 +159,9 @@ pub async fn adjust(
     adjustment: &Adjustment,
 ) -> Result<StockOutcome> {
     actor.role.require(Permission::Adjust)?;
-    if adjustment.delta == 0 {
-        return Err(Error::Invalid(
-            "an adjustment needs a non-zero number of units, e.g. -3 or 5".into(),
-        ));
-    }
-    if adjustment.reason.trim().is_empty() {
-        return Err(Error::Invalid(
-            "an adjustment needs a reason, e.g. --reason damaged".into(),
-        ));
-    }
     let sku = catalog::find_sku(pool, &adjustment.sku).await?;
     let location = catalog::find_location(pool, warehouse_id, &adjustment.location).await?;
-    let lot = normalised_lot(&sku, adjustment.lot.as_deref());
+    let lot = stored_lot(adjustment.lot.as_deref());
     retrying(|| {
         sqlx::query("select aisle_adjust($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(warehouse_id)

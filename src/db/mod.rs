@@ -13,3 +13,4 @@ pub mod operators;
 pub mod warehouses;
 pub mod channels;
 pub mod intake;
+pub mod queue;

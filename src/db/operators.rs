@@ -142,9 +142,20 @@ pub async fn lookup_badge(pool: &PgPool, badge: &str) -> Result<Operator> {
 }
 
 /// Checks a badge's PIN. Wrong PINs count up; the third in a row locks the badge for a minute
-/// (recorded in the audit trail). A right PIN resets the count.
+/// (recorded in the audit trail). A right PIN resets the count. The operator row stays locked
+/// from the lock check to the count, so PINs tried in parallel are counted one after another and
+/// cannot slip past the lockout.
 pub async fn authenticate(pool: &PgPool, badge: &str, pin: &str) -> Result<Operator> {
-    let found = credentials(pool, badge).await?;
+    let mut tx = pool.begin().await?;
+    let found = sqlx::query_as::<_, Credentials>(
+        "select id, badge, name, role, pin_hash, active,
+                greatest(0, ceil(extract(epoch from locked_until - now())))::bigint as locked_seconds
+           from operators where badge = $1 and role <> 'system' for update",
+    )
+    .bind(badge.trim())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::UnknownBadge(badge.trim().to_string()))?;
     refuse_if_unusable(&found)?;
     let stored = found.pin_hash.clone().unwrap_or_default();
     let pin = pin.to_string();
@@ -155,11 +166,12 @@ pub async fn authenticate(pool: &PgPool, badge: &str, pin: &str) -> Result<Opera
     if matches {
         sqlx::query("update operators set failed_attempts = 0, locked_until = null where id = $1")
             .bind(found.id)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         return Ok(found.operator());
     }
-    // One statement, so concurrent wrong attempts count correctly; an expired lock starts over.
+    // An expired lock starts the count over.
     let attempts: i32 = sqlx::query_scalar(
         "update operators
             set failed_attempts = case when locked_until is not null and locked_until <= now()
@@ -173,15 +185,23 @@ pub async fn authenticate(pool: &PgPool, badge: &str, pin: &str) -> Result<Opera
     .bind(found.id)
     .bind(MAX_PIN_ATTEMPTS)
     .bind(LOCK_SECONDS as f64)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
     if attempts >= MAX_PIN_ATTEMPTS {
-        audit(pool, found.id, "operator.locked", &found.badge).await?;
+        sqlx::query(
+            "insert into audit_log (actor_id, action, subject) values ($1, 'operator.locked', $2)",
+        )
+        .bind(found.id)
+        .bind(&found.badge)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Err(Error::BadgeLocked {
             badge: found.badge,
             seconds: LOCK_SECONDS,
         })
     } else {
+        tx.commit().await?;
         Err(Error::WrongPin {
             badge: found.badge,
             attempts_left: MAX_PIN_ATTEMPTS - attempts,
@@ -199,20 +219,55 @@ async fn audit(pool: &PgPool, actor_id: i32, action: &str, subject: &str) -> Res
     Ok(())
 }
 
-/// Clears a badge's lock and wrong-PIN count: supervisors and admins only.
-pub async fn unlock(pool: &PgPool, actor: &Operator, badge: &str) -> Result<()> {
+/// What an unlock found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnlockOutcome {
+    /// The badge was locked (or had wrong PINs counted) and is clear now.
+    Unlocked,
+    /// The badge was not locked: nothing changed.
+    WasNotLocked,
+}
+
+/// Clears a badge's lock and wrong-PIN count: supervisors and admins; an admin's badge only by an
+/// admin. Recorded in the audit trail when something was cleared.
+pub async fn unlock(pool: &PgPool, actor: &Operator, badge: &str) -> Result<UnlockOutcome> {
     actor.role.require(Permission::UnlockBadge)?;
-    let updated = sqlx::query(
-        "update operators set failed_attempts = 0, locked_until = null
-          where badge = $1 and role <> 'system'",
+    let badge = badge.trim();
+    let mut tx = pool.begin().await?;
+    let target: Option<(Role, bool)> = sqlx::query_as(
+        "select role, (failed_attempts > 0 or coalesce(locked_until > now(), false)) from operators
+          where badge = $1 and role <> 'system' for update",
     )
-    .bind(badge.trim())
-    .execute(pool)
+    .bind(badge)
+    .fetch_optional(&mut *tx)
     .await?;
-    if updated.rows_affected() == 0 {
-        return Err(Error::UnknownBadge(badge.trim().to_string()));
+    let Some((role, locked)) = target else {
+        return Err(Error::UnknownBadge(badge.to_string()));
+    };
+    if role == Role::Admin && actor.role != Role::Admin {
+        return Err(Error::NotAllowed {
+            role: actor.role,
+            action: "unlock an admin's badge",
+            needs: "an admin",
+        });
     }
-    audit(pool, actor.id, "operator.unlock", badge.trim()).await
+    if !locked {
+        return Ok(UnlockOutcome::WasNotLocked);
+    }
+    sqlx::query("update operators set failed_attempts = 0, locked_until = null where badge = $1")
+        .bind(badge)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "insert into audit_log (actor_id, action, subject) values ($1, 'operator.unlock', $2)",
+    )
+    .bind(actor.id)
+    .bind(badge)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(UnlockOutcome::Unlocked)
 }
 
 /// Adds an operator (admins only). The PIN is stored only as an argon2 hash.

@@ -7,7 +7,9 @@ use std::io;
 use std::time::Duration;
 
 use crossterm::event::Event as TerminalEvent;
-use futures_util::{FutureExt, Stream, StreamExt};
+use futures_util::future::poll_fn;
+use futures_util::{Stream, StreamExt};
+use std::task::Poll;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -93,7 +95,7 @@ impl<B: Backend> Runtime<B> {
             if let Some(event) = event {
                 self.handle(event);
             }
-            self.drain(&mut input, &mut input_open)?;
+            self.drain(&mut input, &mut input_open).await?;
             if !self.app.is_quitting() {
                 self.draw()?;
             }
@@ -101,12 +103,22 @@ impl<B: Backend> Runtime<B> {
     }
 
     /// Handles everything already waiting, without waiting for more.
-    fn drain<S>(&mut self, input: &mut S, input_open: &mut bool) -> Result<()>
+    ///
+    /// The input is polled with this task's own context, never a no-op waker: crossterm's
+    /// `EventStream` keeps the waker of the first poll that found nothing and wakes only that
+    /// one when a key arrives, so a throwaway waker here would leave keys unseen until the
+    /// next tick.
+    async fn drain<S>(&mut self, input: &mut S, input_open: &mut bool) -> Result<()>
     where
         S: Stream<Item = io::Result<TerminalEvent>> + Unpin,
     {
         while *input_open && !self.app.is_quitting() {
-            match input.next().now_or_never() {
+            let ready = poll_fn(|cx| match input.poll_next_unpin(cx) {
+                Poll::Ready(next) => Poll::Ready(Some(next)),
+                Poll::Pending => Poll::Ready(None),
+            })
+            .await;
+            match ready {
                 Some(Some(Ok(event))) => {
                     if let Some(event) = from_terminal(event) {
                         self.handle(event);

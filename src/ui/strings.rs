@@ -216,6 +216,13 @@ pub fn gs1_without_gtin() -> Notice {
     )
 }
 
+pub fn not_locked(badge: &str) -> Notice {
+    Notice::info(
+        format!("{badge} not locked"),
+        format!("Badge {badge} was not locked: nothing to do"),
+    )
+}
+
 pub fn unlocked(badge: &str) -> Notice {
     Notice::info(
         format!("Unlocked {badge}"),

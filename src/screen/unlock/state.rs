@@ -60,7 +60,10 @@ impl UnlockState {
         }
         self.awaiting = None;
         match result {
-            Ok(()) => {
+            Ok(crate::db::operators::UnlockOutcome::WasNotLocked) => {
+                Outcome::notice(strings::not_locked(&badge))
+            }
+            Ok(crate::db::operators::UnlockOutcome::Unlocked) => {
                 let notice = strings::unlocked(&badge);
                 self.unlocked.push(badge);
                 Outcome::notice(notice)
