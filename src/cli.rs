@@ -131,6 +131,22 @@ pub enum Command {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Take orders from channel files into the queue, reserved at once: Shopify order JSON,
+    /// Amazon Orders API (2026-01-01) JSON, EDI X12 850 interchanges (answered with 997s), or
+    /// CSV for manual orders (docs/csv-orders.md).
+    Ingest {
+        /// A configured channel, e.g. shopify-main, amazon-us, edi-bigbox, manual.
+        #[arg(long)]
+        channel: String,
+        /// For Shopify files: the webhook topic the bodies come from.
+        #[arg(long, default_value = "orders/create")]
+        topic: String,
+        /// Files, or directories whose files are all read (in name order).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Open orders in the order the floor will work them, with due times and cutoff risk.
     Queue {
         /// Show at most this many orders.
@@ -331,6 +347,96 @@ async fn applied_migrations(pool: &PgPool) -> Result<i64> {
             .fetch_one(pool)
             .await?,
     )
+}
+
+/// Every file named (directories expanded, in name order), each ingested on its own.
+async fn ingest_files(
+    pool: &PgPool,
+    global: &GlobalArgs,
+    channel: &str,
+    topic: &str,
+    paths: &[PathBuf],
+) -> Result<Vec<crate::db::edi_intake::EdiIntakeReport>> {
+    use crate::channels::{amazon, csv_orders, shopify};
+    use crate::db::edi_intake::{self, EdiIntakeReport};
+    let channel = crate::db::channels::by_name(pool, channel).await?;
+    let actor = operators::system_actor(pool, operators::SystemActor::Intake).await?;
+    let topic = shopify::ShopifyTopic::from_header(topic).ok_or_else(|| {
+        Error::Invalid(format!(
+            "topic {topic:?}: expected orders/create, orders/updated or orders/cancelled"
+        ))
+    })?;
+    let data_dir = crate::db::data_dir::resolve_data_dir(global.data_dir.clone())?;
+    let ack_dir = edi_intake::acknowledgement_dir(&channel, &data_dir);
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| Error::io(format!("reading directory {}", path.display()), e))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .filter(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
+                .collect();
+            entries.sort();
+            files.extend(entries);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut reports = Vec::new();
+    for file in files {
+        let bytes = std::fs::read(&file)
+            .map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
+        let source = file.display().to_string();
+        let report = match channel.kind.as_str() {
+            "edi" => {
+                edi_intake::ingest_file(pool, &channel, &file, &bytes, &actor, &ack_dir).await?
+            }
+            kind => {
+                let parsed = match kind {
+                    "shopify" => shopify::parse_file(&bytes, topic),
+                    "amazon" => amazon::parse_file(&bytes),
+                    _ => csv_orders::parse_file(&bytes),
+                };
+                EdiIntakeReport {
+                    intake: crate::db::intake::ingest(pool, &channel, &source, parsed, &actor)
+                        .await?,
+                    acknowledgements: Vec::new(),
+                }
+            }
+        };
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
+/// `aisle ingest` for people: per file what was stored, and every refusal with its place.
+fn ingest_text(reports: &[crate::db::edi_intake::EdiIntakeReport]) -> String {
+    let mut text = String::new();
+    for report in reports {
+        let r = &report.intake;
+        text.push_str(&format!(
+            "{}: {} new, {} updated, {} cancelled, {} already stored, {} refused; {} lines, {} units reserved\n",
+            r.source,
+            r.created,
+            r.updated,
+            r.cancelled,
+            r.unchanged,
+            r.rejected.len(),
+            r.lines,
+            r.units_reserved
+        ));
+        for rejection in &r.rejected {
+            text.push_str(&format!("  refused: {}: {rejection}\n", r.source));
+        }
+        for ack in &report.acknowledgements {
+            text.push_str(&format!("  997 written: {}\n", ack.display()));
+        }
+    }
+    text.trim_end().to_string()
 }
 
 /// `aisle queue` for people: one order a line, at-risk ones marked.
@@ -563,6 +669,21 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             print(json.json, &outcome, |o| {
                 format!("Adjusted by {delta:+}. {}", o.summary())
             })?;
+        }
+        Some(Command::Ingest {
+            channel,
+            topic,
+            paths,
+            json,
+        }) => {
+            let pool = database(global).await?;
+            let reports = ingest_files(&pool, global, &channel, &topic, &paths).await?;
+            let refused: usize = reports.iter().map(|r| r.intake.rejected.len()).sum();
+            print(json.json, &reports, |reports| ingest_text(reports))?;
+            if refused > 0 {
+                // Some orders were refused (the good ones are stored): scripts can tell.
+                return Ok(ExitCode::from(2));
+            }
         }
         Some(Command::Queue { limit, json }) => {
             let pool = database(global).await?;

@@ -5,11 +5,13 @@
 //! views, `runtime` the I/O loop that ties them together.
 
 pub mod app;
+pub mod bench;
 pub mod channels;
 pub mod cli;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod hooks;
 pub mod runtime;
 pub mod screen;
 pub mod ui;

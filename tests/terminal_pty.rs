@@ -94,7 +94,11 @@ impl PtySession {
     }
 
     fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.wait_for_within(text, Duration::from_secs(30))
+    }
+
+    fn wait_for_within(&self, text: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
         loop {
             let contents = self.contents();
             if contents.contains(text) {
@@ -104,7 +108,7 @@ impl PtySession {
                 Instant::now() < deadline,
                 "never saw {text:?}; the screen shows:\n{contents}"
             );
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 
@@ -136,7 +140,23 @@ async fn login_and_item_inquiry_in_a_real_terminal() {
     let mut term = PtySession::spawn(&mut command, 80, 24);
 
     term.wait_for("Scan your badge");
-    term.scan("S3001");
+    // Past the first tick (1 s), so the loop has been idle and woken by its clock before: each
+    // key must still show as soon as it is typed, not at the next tick. Generous margin: this
+    // is a behaviour check on a shared machine, not a benchmark.
+    std::thread::sleep(Duration::from_millis(1200));
+    for end in 1..="S3001".len() {
+        let typed = &"S3001"[..end];
+        term.master.write_all(&typed.as_bytes()[end - 1..]).unwrap();
+        let sent = Instant::now();
+        term.wait_for_within(&format!("Badge> {typed}"), Duration::from_secs(5));
+        let echo = sent.elapsed();
+        assert!(
+            echo < Duration::from_millis(500),
+            "typing {typed:?} showed after {echo:?}"
+        );
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    term.master.write_all(b"\r").unwrap();
     term.wait_for("Enter your PIN");
     term.scan("55501");
     term.wait_for("Item inquiry");

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::db::inquiry::{ItemInquiry, ItemQuery, LocationInquiry};
+use crate::db::inquiry::{ItemInquiry, ItemQuery, LocationInquiry, ScanRecord};
 use crate::db::operators::Operator;
 
 /// Tags a database request so its reply can be matched to the step that asked.
@@ -76,6 +76,9 @@ pub enum Found {
 pub enum Command {
     /// Ask the database; the answer comes back as a [`Reply`](super::event::Reply).
     Request(Request),
+    /// Write a scan to the scan journal, fire and forget: no reply, and the screen never
+    /// waits for it.
+    Journal(ScanRecord),
     /// Ring the terminal bell (BEL): a wrong scan must be heard, not only seen.
     Beep,
     /// Leave the event loop and give the terminal back.

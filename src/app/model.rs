@@ -33,8 +33,13 @@ pub struct App {
     pub(super) operator: Option<Operator>,
     pub(super) notice: Option<Notice>,
     pub(super) notice_ticks: u32,
-    pub(super) help: bool,
+    /// The help panel's page while it is shown.
+    pub(super) help: Option<usize>,
     pub(super) typeahead: VecDeque<String>,
+    /// Typed-ahead lines dropped by the last refusal, said on screen until the next line.
+    pub(super) discarded: usize,
+    /// Ticks of the clock since the terminal started.
+    pub(super) ticks: u64,
     pub(super) requests: RequestIds,
     pub(super) quitting: bool,
 }
@@ -52,6 +57,7 @@ impl std::fmt::Debug for App {
             .field("notice", &self.notice)
             .field("help", &self.help)
             .field("typeahead_lines", &self.typeahead.len())
+            .field("discarded", &self.discarded)
             .field("quitting", &self.quitting)
             .finish_non_exhaustive()
     }
@@ -76,8 +82,10 @@ impl App {
             operator: None,
             notice: None,
             notice_ticks: 0,
-            help: false,
+            help: None,
             typeahead: VecDeque::new(),
+            discarded: 0,
+            ticks: 0,
             requests: RequestIds::default(),
             quitting: false,
         }
@@ -123,7 +131,22 @@ impl App {
     }
 
     pub fn help_shown(&self) -> bool {
+        self.help.is_some()
+    }
+
+    /// Zero-based page of the help panel, while it is shown.
+    pub fn help_page(&self) -> Option<usize> {
         self.help
+    }
+
+    /// How many typed-ahead lines the last refusal dropped (0 when none, or once answered).
+    pub fn discarded(&self) -> usize {
+        self.discarded
+    }
+
+    /// Ticks of the clock (seconds) since the terminal started.
+    pub fn ticks(&self) -> u64 {
+        self.ticks
     }
 
     /// Completed lines waiting for the screen to be free.

@@ -8,7 +8,7 @@ use super::command::Command;
 use super::event::{Event, Reply};
 use super::model::{App, INFO_TICKS, MAX_TYPEAHEAD};
 use crate::screen::{
-    Context, Goto, InquiryState, LoginState, MenuState, Outcome, Screen, UnlockState,
+    Context, Goto, InquiryState, LoginState, MenuState, Outcome, Screen, UnlockState, help,
 };
 use crate::ui::strings;
 
@@ -28,13 +28,20 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
         Event::Resize { width, height } => {
             app.size = Size::new(width, height);
             with_screen(app, |screen, ctx| screen.on_resize(ctx));
+            if let Some(page) = app.help {
+                let last = help::page_count(&app.screen, app.size).saturating_sub(1);
+                app.help = Some(page.min(last));
+            }
         }
         Event::Tick => {
+            app.ticks = app.ticks.saturating_add(1);
             app.notice_ticks = app.notice_ticks.saturating_add(1);
             if app.notice.as_ref().is_some_and(|n| !n.is_error()) && app.notice_ticks >= INFO_TICKS
             {
                 app.notice = None;
             }
+            let outcome = with_screen(app, |screen, ctx| screen.on_tick(ctx));
+            apply(app, outcome, &mut commands);
         }
         Event::Reply(reply) => on_reply(app, reply, &mut commands),
     }
@@ -44,6 +51,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
 /// Runs `f` on the current screen with a context made of the fields it does not own.
 fn with_screen<R>(app: &mut App, f: impl FnOnce(&mut Screen, &mut Context) -> R) -> R {
     let App {
+        terminal_id,
         screen,
         operator,
         requests,
@@ -51,15 +59,18 @@ fn with_screen<R>(app: &mut App, f: impl FnOnce(&mut Screen, &mut Context) -> R)
         theme,
         scan_config,
         keymap,
+        ticks,
         ..
     } = app;
     let mut ctx = Context {
+        terminal_id,
         operator: operator.as_ref(),
         requests,
         size: *size,
         theme: *theme,
         scan_config,
         line: keymap.line(),
+        ticks: *ticks,
     };
     f(screen, &mut ctx)
 }
@@ -72,16 +83,32 @@ fn act(app: &mut App, action: Action, commands: &mut Vec<Command>) {
             return;
         }
         Action::Help => {
-            app.help = !app.help;
+            app.help = match app.help {
+                Some(_) => None,
+                None => Some(0),
+            };
             return;
         }
         _ => {}
     }
-    if app.help {
-        app.help = false;
-        // Esc only closes the help; anything else also does what it says.
-        if action == Action::Back {
-            return;
+    if let Some(page) = app.help {
+        match action {
+            // The help pages on its own; Esc only closes it.
+            Action::PageDown => {
+                let last = help::page_count(&app.screen, app.size).saturating_sub(1);
+                app.help = Some((page + 1).min(last));
+                return;
+            }
+            Action::PageUp => {
+                app.help = Some(page.saturating_sub(1));
+                return;
+            }
+            Action::Back => {
+                app.help = None;
+                return;
+            }
+            // Anything else closes it and also does what it says.
+            _ => app.help = None,
         }
     }
     match &action {
@@ -89,6 +116,7 @@ fn act(app: &mut App, action: Action, commands: &mut Vec<Command>) {
         Action::Submit(line) => {
             // A new scan answers the last message.
             app.notice = None;
+            app.discarded = 0;
             if app.screen.is_busy() {
                 if app.typeahead.len() < MAX_TYPEAHEAD {
                     app.typeahead.push_back(line.clone());
@@ -98,7 +126,11 @@ fn act(app: &mut App, action: Action, commands: &mut Vec<Command>) {
                 return;
             }
         }
-        Action::Back => app.typeahead.clear(),
+        Action::Back => {
+            // The operator abandons the step, and with it what was typed for the next ones.
+            app.typeahead.clear();
+            app.discarded = 0;
+        }
         _ => {}
     }
     dispatch(app, &action, commands);
@@ -110,7 +142,8 @@ fn dispatch(app: &mut App, action: &Action, commands: &mut Vec<Command>) {
 }
 
 fn on_reply(app: &mut App, reply: Reply, commands: &mut Vec<Command>) {
-    let outcome = app.screen.on_reply(reply);
+    let outcome = with_screen(app, |screen, ctx| screen.on_reply(reply, ctx));
+    let signed_in = matches!(outcome.goto, Some(Goto::SignedIn(_)));
     apply(app, outcome, commands);
     // Lines typed ahead go to the screen once it is free, in order.
     while !app.screen.is_busy() {
@@ -119,6 +152,25 @@ fn on_reply(app: &mut App, reply: Reply, commands: &mut Vec<Command>) {
         };
         dispatch(app, &Action::Submit(line), commands);
     }
+    if signed_in {
+        pending_menu_choice(app, commands);
+    }
+}
+
+/// A key typed while the PIN was checked is still in the input line. A single digit was meant
+/// for the menu, so it chooses now; anything else was typed at the masked PIN prompt and is
+/// cleared, never shown in clear.
+fn pending_menu_choice(app: &mut App, commands: &mut Vec<Command>) {
+    if !matches!(app.screen, Screen::Menu(_)) || app.keymap.line().is_empty() {
+        return;
+    }
+    let mut chars = app.keymap.line().chars();
+    let single_digit = chars.next().is_some_and(|c| c.is_ascii_digit()) && chars.next().is_none();
+    if single_digit {
+        dispatch(app, &Action::Edited, commands);
+    } else {
+        app.keymap.clear();
+    }
 }
 
 fn apply(app: &mut App, outcome: Outcome, commands: &mut Vec<Command>) {
@@ -126,10 +178,12 @@ fn apply(app: &mut App, outcome: Outcome, commands: &mut Vec<Command>) {
         app.keymap.clear();
     }
     commands.extend(outcome.commands);
+    if outcome.discard_typeahead && !app.typeahead.is_empty() {
+        app.discarded = app.typeahead.len();
+        app.typeahead.clear();
+    }
     if let Some(notice) = outcome.notice {
         if notice.is_error() {
-            // What was typed ahead assumed this step would succeed.
-            app.typeahead.clear();
             commands.push(Command::Beep);
         }
         app.notice = Some(notice);
@@ -154,6 +208,7 @@ fn apply(app: &mut App, outcome: Outcome, commands: &mut Vec<Command>) {
         Some(Goto::LogOut) => {
             app.operator = None;
             app.typeahead.clear();
+            app.discarded = 0;
             app.keymap.clear();
             app.screen = Screen::Login(LoginState::new());
             app.notice = Some(strings::logged_out());
@@ -177,6 +232,7 @@ mod tests {
     use super::*;
     use crate::Error;
     use crate::app::command::{Request, RequestId};
+    use crate::db::inquiry::{ScanOutcome, ScanRecord};
     use crate::db::operators::Operator;
     use crate::db::warehouses::Warehouse;
     use crate::domain::role::Role;
@@ -204,8 +260,31 @@ mod tests {
         }
     }
 
-    /// Types `text` and, if it ends in `\r`, Enter, as a wedge scanner does.
+    /// Types `text` and, if it ends in `\r`, Enter, as a wedge scanner does. Journal writes
+    /// are left out; [`journaled`] returns them.
     fn keys(app: &mut App, text: &str) -> Vec<Command> {
+        without_journal(all_keys(app, text))
+    }
+
+    fn without_journal(commands: Vec<Command>) -> Vec<Command> {
+        commands
+            .into_iter()
+            .filter(|command| !matches!(command, Command::Journal(_)))
+            .collect()
+    }
+
+    /// The scan journal entries typing `text` asks for.
+    fn journaled(app: &mut App, text: &str) -> Vec<ScanRecord> {
+        all_keys(app, text)
+            .into_iter()
+            .filter_map(|command| match command {
+                Command::Journal(record) => Some(record),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn all_keys(app: &mut App, text: &str) -> Vec<Command> {
         let mut commands = Vec::new();
         for c in text.chars() {
             let code = if c == '\r' {
@@ -229,7 +308,7 @@ mod tests {
     }
 
     fn reply(app: &mut App, reply: Reply) -> Vec<Command> {
-        update(app, Event::Reply(reply))
+        without_journal(update(app, Event::Reply(reply)))
     }
 
     /// Logs in with a badge and PIN, answering the requests as the database would.
@@ -362,7 +441,7 @@ mod tests {
             panic!()
         };
         assert_eq!(login.step, LoginStep::Badge);
-        assert_eq!(login.locked.as_ref().map(|l| l.seconds), Some(60));
+        assert_eq!(login.locked.as_ref().map(|l| l.seconds_left(0)), Some(60));
         assert!(
             app.notice()
                 .is_some_and(|n| n.long.contains("supervisor can unlock"))
@@ -523,11 +602,7 @@ mod tests {
         use crate::db::inquiry::ItemQuery;
         let mut app = logged_in(Role::Picker);
         keys(&mut app, "1");
-        let target = |commands: Vec<Command>| match only_request(commands) {
-            Request::Inquire { target, .. } => target,
-            other => panic!("{other:?}"),
-        };
-        let first = target(keys(&mut app, "012345678905\r"));
+        let first = target_of(keys(&mut app, "012345678905\r"));
         assert!(
             matches!(first, InquiryTarget::Item(ItemQuery::Gtin(ref g)) if g.as_str() == "00012345678905")
         );
@@ -535,9 +610,9 @@ mod tests {
         assert_eq!(keys(&mut app, "]C10100012345678905\u{1d}10LOT7\r"), vec![]);
         let request = match &app.screen {
             Screen::Inquiry(InquiryState {
-                awaiting: Some((request, _)),
+                awaiting: Some(awaiting),
                 ..
-            }) => *request,
+            }) => awaiting.request,
             other => panic!("{other:?}"),
         };
         let next = reply(
@@ -548,13 +623,307 @@ mod tests {
                 result: Ok(None),
             },
         );
-        // "No item" is an error: it beeps and drops what was typed ahead.
-        assert_eq!(next, vec![Command::Beep]);
+        // "No item" beeps, and the scan typed ahead is still asked: in an inquiry each scan
+        // stands alone, and none is dropped.
+        let [Command::Beep, Command::Request(Request::Inquire { target, .. })] = next.as_slice()
+        else {
+            panic!("{next:?}")
+        };
+        assert!(
+            matches!(target, InquiryTarget::Item(ItemQuery::Gtin(g)) if g.as_str() == "00012345678905")
+        );
         assert_eq!(
             app.notice().map(|n| n.short.as_str()),
             Some("No item 00012345678905")
         );
-        let code = target(keys(&mut app, "a-01-01-1\r"));
+        let Screen::Inquiry(InquiryState {
+            awaiting: Some(awaiting),
+            ..
+        }) = &app.screen
+        else {
+            panic!("{:?}", app.screen)
+        };
+        let scanned = awaiting.scanned.as_ref().map(|s| s.lot.as_deref());
+        assert_eq!(scanned, Some(Some("LOT7")), "the label's lot is kept");
+        let request = awaiting.request;
+        reply(
+            &mut app,
+            Reply::Inquired {
+                request,
+                target: target.clone(),
+                result: Ok(None),
+            },
+        );
+        let code = target_of(keys(&mut app, "a-01-01-1\r"));
         assert_eq!(code, InquiryTarget::Code("A-01-01-1".into()));
+    }
+
+    fn target_of(commands: Vec<Command>) -> crate::app::command::InquiryTarget {
+        match only_request(commands) {
+            Request::Inquire { target, .. } => target,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Answers the badge lookup, leaving the PIN prompt.
+    fn at_pin(app: &mut App) {
+        let Request::LookupBadge { request, .. } = only_request(keys(app, "P1001\r")) else {
+            panic!("expected a badge lookup")
+        };
+        reply(
+            app,
+            Reply::BadgeLookedUp {
+                request,
+                result: Ok(operator(Role::Picker)),
+            },
+        );
+    }
+
+    #[test]
+    fn a_refused_login_drops_what_was_typed_ahead_and_says_how_much() {
+        let mut app = app();
+        let Request::LookupBadge { request, .. } = only_request(keys(&mut app, "X9\r")) else {
+            panic!()
+        };
+        // The PIN and the menu number, typed while the badge is checked.
+        keys(&mut app, "1234\r1\r");
+        assert_eq!(app.typeahead().count(), 2);
+        let commands = reply(
+            &mut app,
+            Reply::BadgeLookedUp {
+                request,
+                result: Err(Error::UnknownBadge("X9".into())),
+            },
+        );
+        assert_eq!(commands, vec![Command::Beep], "the PIN is not taken for a badge");
+        assert_eq!(app.typeahead().count(), 0);
+        assert_eq!(app.discarded(), 2);
+        assert_eq!(
+            strings::discarded(app.discarded()).long,
+            "2 scans discarded: scan again"
+        );
+        // The next line answers it.
+        keys(&mut app, "P1001\r");
+        assert_eq!(app.discarded(), 0);
+    }
+
+    #[test]
+    fn a_wrong_pin_drops_the_menu_number_typed_ahead() {
+        let mut app = app();
+        at_pin(&mut app);
+        let Request::Authenticate { request, .. } = only_request(keys(&mut app, "9999\r")) else {
+            panic!()
+        };
+        keys(&mut app, "1\r");
+        let wrong = Error::WrongPin {
+            badge: "P1001".into(),
+            attempts_left: 1,
+        };
+        reply(
+            &mut app,
+            Reply::Authenticated {
+                request,
+                result: Err(wrong),
+            },
+        );
+        assert_eq!(app.discarded(), 1);
+        assert_eq!(
+            app.notice().map(|n| n.long.as_str()),
+            Some("Wrong PIN: 1 attempt left before the badge locks")
+        );
+    }
+
+    #[test]
+    fn a_menu_number_typed_while_the_pin_is_checked_chooses_after_sign_in() {
+        let mut app = app();
+        at_pin(&mut app);
+        let Request::Authenticate { request, .. } = only_request(keys(&mut app, "1234\r")) else {
+            panic!()
+        };
+        keys(&mut app, "1");
+        assert_eq!(app.line(), "1");
+        reply(
+            &mut app,
+            Reply::Authenticated {
+                request,
+                result: Ok(operator(Role::Picker)),
+            },
+        );
+        assert!(matches!(app.screen(), Screen::Inquiry(_)), "{app:?}");
+        assert_eq!(app.line(), "", "the digit is not glued onto the next scan");
+
+        // Anything else typed at the masked prompt is cleared, never shown in clear.
+        let mut app = self::app();
+        at_pin(&mut app);
+        let Request::Authenticate { request, .. } = only_request(keys(&mut app, "1234\r")) else {
+            panic!()
+        };
+        keys(&mut app, "56");
+        reply(
+            &mut app,
+            Reply::Authenticated {
+                request,
+                result: Ok(operator(Role::Picker)),
+            },
+        );
+        assert!(matches!(app.screen(), Screen::Menu(_)));
+        assert_eq!(app.line(), "");
+    }
+
+    #[test]
+    fn a_lock_counts_down_with_the_clock_and_ends() {
+        let mut app = app();
+        let Request::LookupBadge { request, .. } = only_request(keys(&mut app, "K2001\r")) else {
+            panic!()
+        };
+        update(&mut app, Event::Tick);
+        reply(
+            &mut app,
+            Reply::BadgeLookedUp {
+                request,
+                result: Err(Error::BadgeLocked {
+                    badge: "K2001".into(),
+                    seconds: 3,
+                }),
+            },
+        );
+        let left = |app: &App| match app.screen() {
+            Screen::Login(login) => login.locked.as_ref().map(|l| l.seconds_left(app.ticks())),
+            _ => None,
+        };
+        assert_eq!(left(&app), Some(3));
+        update(&mut app, Event::Tick);
+        assert_eq!(left(&app), Some(2));
+        update(&mut app, Event::Tick);
+        update(&mut app, Event::Tick);
+        assert_eq!(left(&app), None, "the lock is over");
+        assert_eq!(app.notice().map(|n| n.short.as_str()), Some("Lock ended"));
+    }
+
+    #[test]
+    fn an_item_barcode_at_login_is_told_apart_from_a_badge() {
+        let mut app = app();
+        let Request::LookupBadge { request, badge } =
+            only_request(keys(&mut app, "13012345007\r"))
+        else {
+            panic!()
+        };
+        // Not a GTIN (11 digits): an unknown badge is just that.
+        reply(
+            &mut app,
+            Reply::BadgeLookedUp {
+                request,
+                result: Err(Error::UnknownBadge(badge)),
+            },
+        );
+        assert_eq!(app.notice().map(|n| n.short.as_str()), Some("No badge 13012345007"));
+        // A GTIN that is no one's badge.
+        let Request::LookupBadge { request, badge } =
+            only_request(keys(&mut app, "012345678905\r"))
+        else {
+            panic!()
+        };
+        reply(
+            &mut app,
+            Reply::BadgeLookedUp {
+                request,
+                result: Err(Error::UnknownBadge(badge)),
+            },
+        );
+        assert_eq!(
+            app.notice().map(|n| n.long.as_str()),
+            Some("That is an item barcode: scan your badge")
+        );
+        // GS1 data cannot be a badge at all.
+        assert_eq!(keys(&mut app, "(01)00012345678905(10)L7\r"), vec![Command::Beep]);
+        assert_eq!(
+            app.notice().map(|n| n.short.as_str()),
+            Some("Item, not a badge")
+        );
+    }
+
+    #[test]
+    fn scans_are_journaled_and_pins_never() {
+        let mut app = app();
+        let login = journaled(&mut app, "P1001\r");
+        assert_eq!(login.len(), 1);
+        assert_eq!(
+            (login[0].screen, login[0].outcome, login[0].raw.as_str()),
+            ("login", ScanOutcome::Lookup, "P1001")
+        );
+        let Screen::Login(state) = app.screen() else {
+            panic!()
+        };
+        let LoginStep::LookingUp { request, .. } = state.step else {
+            panic!()
+        };
+        // The PIN typed ahead, then sent once the badge is known: never journaled.
+        assert!(journaled(&mut app, "1234\r").is_empty());
+        let commands = update(
+            &mut app,
+            Event::Reply(Reply::BadgeLookedUp {
+                request,
+                result: Ok(operator(Role::Picker)),
+            }),
+        );
+        assert!(!commands.iter().any(|c| matches!(c, Command::Journal(_))));
+
+        let mut app = logged_in(Role::Picker);
+        keys(&mut app, "1");
+        let lookup = journaled(&mut app, "]C10100012345678905\u{1d}10LOT7\r");
+        assert_eq!(lookup.len(), 1);
+        assert_eq!(lookup[0].outcome, ScanOutcome::Lookup);
+        assert_eq!(lookup[0].operator_id, Some(7));
+        assert_eq!(lookup[0].terminal, "T1");
+        assert_eq!(
+            lookup[0].parsed,
+            Some(serde_json::json!({"kind": "gs1", "gtin": "00012345678905", "lot": "LOT7"}))
+        );
+        let Screen::Inquiry(InquiryState {
+            awaiting: Some(awaiting),
+            ..
+        }) = app.screen()
+        else {
+            panic!()
+        };
+        let request = awaiting.request;
+        reply(
+            &mut app,
+            Reply::Inquired {
+                request,
+                target: crate::app::command::InquiryTarget::Code("X".into()),
+                result: Ok(None),
+            },
+        );
+        let refused = journaled(&mut app, "012345678901\r");
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].outcome, ScanOutcome::Rejected);
+        assert_eq!(
+            refused[0].message.as_deref(),
+            Some("Not a valid barcode: check digit should be 5, not 1 (scan again)")
+        );
+    }
+
+    #[test]
+    fn help_pages_on_a_short_screen_and_esc_closes_it() {
+        let mut app = app();
+        update(&mut app, Event::Resize { width: 40, height: 8 });
+        update(
+            &mut app,
+            Event::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)),
+        );
+        assert_eq!(app.help_page(), Some(0));
+        assert!(help::page_count(app.screen(), app.size()) > 1);
+        update(
+            &mut app,
+            Event::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)),
+        );
+        assert_eq!(app.help_page(), Some(1));
+        update(
+            &mut app,
+            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        );
+        assert_eq!(app.help_page(), None);
+        assert!(matches!(app.screen(), Screen::Login(_)));
     }
 }

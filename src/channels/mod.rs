@@ -5,6 +5,8 @@
 //! [`IncomingOrder`]: crate::domain::incoming_order::IncomingOrder
 
 pub mod amazon;
+pub mod csv_orders;
+pub mod edi;
 pub mod shopify;
 
 use serde::Serialize;

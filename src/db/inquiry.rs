@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use sqlx::types::Json;
+use uuid::Uuid;
 
 use crate::Result;
 use crate::domain::availability::{self, AllocationRule};
@@ -52,7 +53,9 @@ pub struct ItemInquiry {
     pub lot_controlled: bool,
     pub case_pack: i32,
     pub barcodes: Vec<Barcode>,
-    /// Every location holding units of it, by pick sequence, with lot and expiry.
+    /// Every location holding units of it, with lot and expiry: bins first, then reserve, then
+    /// totes and stations; within each, earliest expiry first (the lot to pick first is on
+    /// top), then pick sequence.
     pub stock: Vec<StockAt>,
     /// All units in the warehouse, including those in totes, carts, stations and docks.
     pub on_hand: i64,
@@ -170,8 +173,8 @@ select sku.id as sku_id, sku.code as sku, sku.name, sku.lot_controlled, sku.case
                             'location', l.code, 'kind', l.kind, 'lot', st.lot,
                             'expiry', st.expiry, 'on_hand', st.on_hand,
                             'sellable', is_sellable_location(l.kind))
-                        order by is_sellable_location(l.kind) desc, l.pick_sequence nulls last,
-                                 l.code, st.expiry nulls last, st.lot)
+                        order by is_sellable_location(l.kind) desc, l.kind = 'reserve',
+                                 st.expiry nulls last, l.pick_sequence nulls last, l.code, st.lot)
                    from stock st
                    join locations l on l.warehouse_id = st.warehouse_id and l.id = st.location_id
                   where st.warehouse_id = $1 and st.sku_id = sku.id and st.on_hand > 0),
@@ -312,6 +315,74 @@ pub async fn location(
         active: row.active,
         contents: row.contents.0,
     }))
+}
+
+/// What came of a scan, as the scan journal records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanOutcome {
+    Applied,
+    Rejected,
+    Replayed,
+    Exception,
+    /// It reached the database to be looked up, and changed nothing.
+    Lookup,
+}
+
+impl ScanOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanOutcome::Applied => "applied",
+            ScanOutcome::Rejected => "rejected",
+            ScanOutcome::Replayed => "replayed",
+            ScanOutcome::Exception => "exception",
+            ScanOutcome::Lookup => "lookup",
+        }
+    }
+}
+
+/// One scan for the journal, as a terminal saw it. Never a PIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRecord {
+    pub terminal: String,
+    pub operator_id: Option<i32>,
+    /// Which screen read it: `login`, `inquiry`, `unlock`.
+    pub screen: &'static str,
+    /// The line as scanned, group separators included.
+    pub raw: String,
+    /// What it parsed to.
+    pub parsed: Option<serde_json::Value>,
+    pub outcome: ScanOutcome,
+    /// What the operator was told, for a refused scan.
+    pub message: Option<String>,
+}
+
+/// Writes one scan to the journal under the id the terminal made for it; writing the same id
+/// twice keeps the first.
+pub async fn journal_scan(
+    pool: &PgPool,
+    warehouse_id: i32,
+    scan_id: Uuid,
+    record: &ScanRecord,
+) -> Result<()> {
+    sqlx::query(
+        "insert into scan_journal
+             (warehouse_id, scan_id, terminal, operator_id, screen, raw, parsed, outcome, message)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         on conflict (warehouse_id, scan_id) do nothing",
+    )
+    .bind(warehouse_id)
+    .bind(scan_id)
+    .bind(&record.terminal)
+    .bind(record.operator_id)
+    .bind(record.screen)
+    .bind(&record.raw)
+    .bind(record.parsed.as_ref().map(Json))
+    .bind(record.outcome.as_str())
+    .bind(record.message.as_deref())
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,3 +14,4 @@ pub mod warehouses;
 pub mod channels;
 pub mod intake;
 pub mod queue;
+pub mod edi_intake;

@@ -1,21 +1,28 @@
 //! Carries out the database requests `update` asks for, each in its own task so the screen keeps
 //! drawing and keys keep coming while the database answers; each answer comes back as a
-//! [`Reply`] for `update`.
+//! [`Reply`] for `update`. Scan journal writes run the same way but answer nothing: the screen
+//! never waits for them, and a failed write is logged, not shown.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 use tokio::task::JoinSet;
+use uuid::Uuid;
 
 use crate::Result;
 use crate::app::command::{Found, InquiryTarget, Request};
 use crate::app::event::Reply;
+use crate::db::inquiry::ScanRecord;
 use crate::db::{inquiry, operators};
+
+/// How long leaving waits for journal writes still in flight.
+const JOURNAL_GRACE: Duration = Duration::from_secs(2);
 
 pub struct Effects {
     pool: PgPool,
     warehouse_id: i32,
     running: JoinSet<Reply>,
+    journal: JoinSet<()>,
 }
 
 impl Effects {
@@ -24,6 +31,48 @@ impl Effects {
             pool,
             warehouse_id,
             running: JoinSet::new(),
+            journal: JoinSet::new(),
+        }
+    }
+
+    /// Journals one scan under a fresh UUIDv7, in the background.
+    pub fn journal(&mut self, record: ScanRecord) {
+        let pool = self.pool.clone();
+        let warehouse_id = self.warehouse_id;
+        let scan_id = Uuid::now_v7();
+        self.journal.spawn(async move {
+            if let Err(error) = inquiry::journal_scan(&pool, warehouse_id, scan_id, &record).await
+            {
+                tracing::warn!(%error, %scan_id, screen = record.screen, "scan not journaled");
+            }
+        });
+        // Finished writes are reaped as new ones start, so the set stays small.
+        while let Some(done) = self.journal.try_join_next() {
+            if let Err(error) = done {
+                tracing::error!(%error, "scan journal write failed to finish");
+            }
+        }
+    }
+
+    /// Waits for the journal writes in flight (tests, and leaving).
+    pub async fn journal_written(&mut self) {
+        while let Some(done) = self.journal.join_next().await {
+            if let Err(error) = done {
+                tracing::error!(%error, "scan journal write failed to finish");
+            }
+        }
+    }
+
+    /// Gives journal writes in flight a moment to finish before the terminal goes.
+    pub async fn finish(&mut self) {
+        if tokio::time::timeout(JOURNAL_GRACE, self.journal_written())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                left = self.journal.len(),
+                "leaving with scan journal writes unfinished"
+            );
         }
     }
 

@@ -77,6 +77,7 @@ impl<B: Backend> Runtime<B> {
         self.draw()?;
         loop {
             if self.app.is_quitting() || (!input_open && self.effects.is_idle()) {
+                self.effects.finish().await;
                 return Ok(());
             }
             let idle = self.effects.is_idle();
@@ -140,6 +141,7 @@ impl<B: Backend> Runtime<B> {
         for command in update(&mut self.app, event) {
             match command {
                 Command::Request(request) => self.effects.start(request),
+                Command::Journal(record) => self.effects.journal(record),
                 Command::Beep => self.bell.ring(),
                 Command::Quit => tracing::info!(terminal = self.app.terminal_id(), "quit"),
             }
@@ -152,6 +154,7 @@ impl<B: Backend> Runtime<B> {
         while let Some(reply) = self.effects.next_reply().await {
             self.handle(Event::Reply(reply));
         }
+        self.effects.journal_written().await;
         self.draw()
     }
 
@@ -179,4 +182,107 @@ pub fn from_terminal(event: TerminalEvent) -> Option<Event> {
 
 fn backend_error(error: impl std::fmt::Display) -> Error {
     Error::io("drawing the screen", io::Error::other(error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll, Waker};
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::backend::TestBackend;
+    use ratatui::layout::Size;
+    use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+    use super::*;
+    use crate::db::warehouses::Warehouse;
+    use crate::runtime::bell::CountingBell;
+    use crate::ui::theme::Theme;
+
+    /// What the test feeds in, and the one waker the stream will wake.
+    #[derive(Default)]
+    struct Feed {
+        events: VecDeque<TerminalEvent>,
+        waker: Option<Waker>,
+    }
+
+    /// Input that behaves like crossterm's `EventStream`: when nothing is waiting it keeps the
+    /// waker of the first poll that found nothing, ignores later ones until it has woken that
+    /// one, and wakes it when an event arrives.
+    struct FirstWakerStream(Arc<Mutex<Feed>>);
+
+    impl Stream for FirstWakerStream {
+        type Item = io::Result<TerminalEvent>;
+
+        fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            let Ok(mut feed) = self.0.lock() else {
+                return Poll::Ready(None);
+            };
+            if let Some(event) = feed.events.pop_front() {
+                return Poll::Ready(Some(Ok(event)));
+            }
+            if feed.waker.is_none() {
+                feed.waker = Some(cx.waker().clone());
+            }
+            Poll::Pending
+        }
+    }
+
+    fn send(feed: &Arc<Mutex<Feed>>, code: KeyCode, modifiers: KeyModifiers) {
+        let waker = {
+            let mut feed = feed.lock().expect("feed");
+            feed.events
+                .push_back(TerminalEvent::Key(KeyEvent::new(code, modifiers)));
+            feed.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    fn runtime() -> Runtime<TestBackend> {
+        let warehouse = Warehouse {
+            id: 1,
+            code: "DEMO".into(),
+            name: "Demo warehouse".into(),
+            time_zone: "UTC".into(),
+            cart_size: 8,
+        };
+        let app = App::new("T1", warehouse, Theme::PLAIN, Size::new(40, 8));
+        // Never connects: no key in this test reaches the database.
+        let pool = PgPoolOptions::new().connect_lazy_with(PgConnectOptions::new());
+        let terminal = Terminal::new(TestBackend::new(40, 8)).expect("test backend");
+        Runtime::new(terminal, app, Effects::new(pool, 1), CountingBell::default())
+            .expect("runtime")
+    }
+
+    /// Keys typed after the loop has gone idle are seen when they arrive, not at the next tick.
+    #[tokio::test(start_paused = true)]
+    async fn keys_are_handled_when_they_arrive_not_at_the_next_tick() {
+        let mut runtime = runtime();
+        let feed = Arc::new(Mutex::new(Feed::default()));
+        let typist = Arc::clone(&feed);
+        let started = Instant::now();
+        tokio::spawn(async move {
+            for c in "P1001".chars() {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                send(&typist, KeyCode::Char(c), KeyModifiers::NONE);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            send(&typist, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        });
+        runtime
+            .run(FirstWakerStream(feed))
+            .await
+            .expect("runs until Ctrl+C");
+        // Six keys 100 ms apart: the loop saw the last at 600 ms, well before a 1 s tick.
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed < Duration::from_millis(700),
+            "keys were seen late: {elapsed:?}"
+        );
+        assert_eq!(runtime.app().line(), "P1001");
+    }
 }

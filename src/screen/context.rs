@@ -8,6 +8,8 @@ use crate::domain::scan::ScanConfig;
 use crate::ui::theme::Theme;
 
 pub struct Context<'a> {
+    /// This terminal's id, for the scan journal.
+    pub terminal_id: &'a str,
     /// Who is logged in, if anyone.
     pub operator: Option<&'a Operator>,
     pub requests: &'a mut RequestIds,
@@ -17,4 +19,6 @@ pub struct Context<'a> {
     pub scan_config: &'a ScanConfig,
     /// What is being typed, for screens that act on a single key (menu numbers).
     pub line: &'a str,
+    /// Ticks of the clock since the terminal started (one a second): when a lock ends.
+    pub ticks: u64,
 }

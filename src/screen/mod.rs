@@ -5,6 +5,7 @@ pub mod chrome;
 pub mod context;
 pub mod help;
 pub mod inquiry;
+pub mod journal;
 pub mod login;
 pub mod menu;
 pub mod outcome;
@@ -53,12 +54,20 @@ impl Screen {
     }
 
     /// A database answer; one that is not for this screen's pending request is ignored.
-    pub fn on_reply(&mut self, reply: Reply) -> Outcome {
+    pub fn on_reply(&mut self, reply: Reply, ctx: &mut Context) -> Outcome {
         match self {
-            Screen::Login(state) => state.on_reply(reply),
+            Screen::Login(state) => state.on_reply(reply, ctx),
             Screen::Menu(_) => Outcome::none(),
-            Screen::Inquiry(state) => state.on_reply(reply),
-            Screen::Unlock(state) => state.on_reply(reply),
+            Screen::Inquiry(state) => state.on_reply(reply, ctx),
+            Screen::Unlock(state) => state.on_reply(reply, ctx),
+        }
+    }
+
+    /// The clock moved on by one tick.
+    pub fn on_tick(&mut self, ctx: &mut Context) -> Outcome {
+        match self {
+            Screen::Login(state) => state.on_tick(ctx),
+            Screen::Menu(_) | Screen::Inquiry(_) | Screen::Unlock(_) => Outcome::none(),
         }
     }
 

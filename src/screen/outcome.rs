@@ -19,11 +19,15 @@ pub enum Goto {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
     pub commands: Vec<Command>,
-    /// Replaces the message line; an error also beeps and drops typed-ahead lines.
+    /// Replaces the message line; an error also beeps.
     pub notice: Option<Notice>,
     pub goto: Option<Goto>,
     /// The screen used what is being typed (a menu number), so the input line starts over.
     pub take_line: bool,
+    /// Lines typed ahead assumed this step would succeed and it did not (a login refused):
+    /// they are dropped, and the screen says how many. Screens whose scans stand alone (an
+    /// inquiry) leave this unset, so that no scan is lost.
+    pub discard_typeahead: bool,
 }
 
 impl Outcome {
@@ -41,6 +45,15 @@ impl Outcome {
     pub fn notice(notice: Notice) -> Outcome {
         Outcome {
             notice: Some(notice),
+            ..Outcome::default()
+        }
+    }
+
+    /// An error that makes whatever was typed ahead meaningless.
+    pub fn refusal(notice: Notice) -> Outcome {
+        Outcome {
+            notice: Some(notice),
+            discard_typeahead: true,
             ..Outcome::default()
         }
     }

@@ -10,7 +10,7 @@ use super::{Chrome, Screen};
 use crate::app::App;
 use crate::ui::layout::{Compactness, Regions, to_compactness};
 use crate::ui::strings;
-use crate::ui::widgets::{HeaderBar, InputLine, KeyHints, MessageLine, TooSmall};
+use crate::ui::widgets::{HeaderBar, InputLine, KeyHints, MessageLine, Paging, TooSmall};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(compactness) = to_compactness(area.as_size()) else {
@@ -19,7 +19,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let theme = app.theme();
     let regions = Regions::new(area, compactness);
-    let chrome = app.screen().chrome(area.as_size(), theme);
+    let mut chrome = app.screen().chrome(area.as_size(), theme);
+    if let Some(page) = app.help_page() {
+        chrome = super::help::chrome(app.screen(), page, area.as_size(), chrome);
+    }
     let (left, right) = header_texts(app, &chrome, compactness);
     match compactness {
         Compactness::Full => {
@@ -37,24 +40,35 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             left: &left,
             right: &right,
             style: theme.bar(),
+            fit: theme.fit(),
         }
         .render(regions.header, buf),
     }
 
-    if app.help_shown() {
-        super::help::render(app.screen(), theme, compactness, regions.body, buf);
+    // Lines dropped by a refusal are said on the body's last row, until the next line.
+    let mut body = regions.body;
+    if app.discarded() > 0 && body.height > 1 {
+        body.height -= 1;
+        let row = Rect::new(body.x, body.bottom(), body.width, 1);
+        let notice = strings::discarded(app.discarded());
+        let width = usize::from(row.width);
+        let text = theme.fit().fit(notice.fitting(width), width);
+        buf.set_stringn(row.x, row.y, text, width, theme.emphasis());
+    }
+    if let Some(page) = app.help_page() {
+        super::help::render(app.screen(), theme, page, area.as_size(), body, buf);
     } else {
-        render_body(app, compactness, regions.body, buf);
+        render_body(app, compactness, body, buf);
     }
 
     let notice = app.notice();
     if !(regions.message_shares_footer() && notice.is_some()) {
-        let page = chrome
-            .page
-            .map(|page| strings::page(page.current, page.count));
         KeyHints {
             hints: &chrome.hints,
-            right: page.as_deref(),
+            paging: chrome.page.map(|page| Paging {
+                current: page.current,
+                count: page.count,
+            }),
             theme,
         }
         .render(regions.footer, buf);
@@ -92,7 +106,9 @@ fn header_texts(app: &App, chrome: &Chrome, compactness: Compactness) -> (String
 fn render_body(app: &App, compactness: Compactness, area: Rect, buf: &mut Buffer) {
     let theme = app.theme();
     match app.screen() {
-        Screen::Login(state) => super::login::view::render_body(state, theme, area, buf),
+        Screen::Login(state) => {
+            super::login::view::render_body(state, theme, app.ticks(), area, buf)
+        }
         Screen::Menu(state) => {
             super::menu::view::render_body(state, app.operator(), theme, compactness, area, buf)
         }

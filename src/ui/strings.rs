@@ -4,6 +4,9 @@
 
 use crate::Error;
 use crate::app::notice::Notice;
+use crate::domain::barcode::BarcodeError;
+use crate::domain::gs1::Gs1Error;
+use crate::domain::scan::ScanError;
 use crate::domain::availability::AllocationRule;
 use crate::domain::role::Role;
 
@@ -39,10 +42,9 @@ pub fn badge_of(badge: &str) -> String {
     format!("Badge {badge}")
 }
 
-pub fn badge_locked_explained(badge: &str, seconds: i64) -> String {
-    format!(
-        "Badge {badge} is locked for {seconds}s after 3 wrong PINs. A supervisor can unlock it."
-    )
+/// Under the badge prompt while a badge is locked, counting down.
+pub fn badge_locked_explained(badge: &str, seconds_left: u64) -> String {
+    format!("Badge {badge} is locked for {seconds_left}s more. A supervisor can unlock it.")
 }
 
 // Menu.
@@ -83,6 +85,8 @@ pub const COLUMN_CHANNEL: &str = "Channel";
 pub const COLUMN_FIGURE: &str = "ATS";
 pub const COLUMN_RULE: &str = "Rule";
 pub const COLUMN_PUBLISHED: &str = "Sent";
+pub const COLUMN_STATUS: &str = "Status";
+pub const COLUMN_CHANNEL_SKU: &str = "Channel SKU";
 pub const COLUMN_UNITS: &str = "Units";
 pub const LOCATION_HOLDS: &str = "Holds";
 pub const LOCATION_EMPTY: &str = "Empty";
@@ -109,8 +113,40 @@ pub fn rule(rule: &AllocationRule) -> String {
     text
 }
 
-pub fn published(quantity: i32, status: &str) -> String {
-    format!("{quantity} {status}")
+/// A section heading repeated at the top of a page it runs on to.
+pub fn continued(heading: &str) -> String {
+    format!("{heading} (cont.)")
+}
+
+// What a scanned label said, pinned above the stock.
+pub const SCANNED: &str = "Scanned:";
+pub const SCANNED_SHORT: &str = "Scan:";
+
+/// A case barcode: how many eaches one scan counts.
+pub fn scanned_case(units: i32) -> String {
+    format!("case x{units}")
+}
+
+/// GS1 (37): trade items in the scanned unit.
+pub fn scanned_count(count: u32) -> String {
+    format!("count {count}")
+}
+
+/// The scanned lot and where it is on hand (`more` other places too).
+pub fn scanned_lot_at(lot: &str, location: &str, more: usize) -> String {
+    if more > 0 {
+        format!("lot {lot} in {location} +{more}")
+    } else {
+        format!("lot {lot} in {location}")
+    }
+}
+
+pub fn scanned_lot_missing(lot: &str) -> String {
+    format!("lot {lot} not on hand")
+}
+
+pub fn scanned_expiry(expiry: &str) -> String {
+    format!("exp {expiry}")
 }
 
 pub fn case_of(units: i32) -> String {
@@ -128,12 +164,21 @@ pub fn page_short(page: usize, pages: usize) -> String {
 // Unlock.
 pub const SCAN_BADGE_TO_UNLOCK: &str = "Scan the badge to unlock";
 pub const UNLOCKING: &str = "Unlocking...";
+pub const UNLOCKED_HERE: &str = "Unlocked so far";
 
 // Key hints for the footer: (key, what it does).
 pub const KEY_HELP: (&str, &str) = ("F1", "Help");
 pub const KEY_BACK: (&str, &str) = ("Esc", "Back");
 pub const KEY_PAGE: (&str, &str) = ("PgUp/PgDn", "Page");
 pub const KEY_QUIT: (&str, &str) = ("^C", "Quit");
+pub const KEY_CLOSE: (&str, &str) = ("Esc", "Close");
+/// Paging hints for footers too narrow for [`KEY_PAGE`].
+pub const KEY_MORE: (&str, &str) = ("F8", "More");
+pub const KEY_PREVIOUS: (&str, &str) = ("F7", "Prev");
+
+/// Before an error on the message line when there is no colour, so that it cannot be taken for
+/// the key-hint bar (both are reverse video).
+pub const ERROR_MARK: &str = "! ";
 
 /// Each screen's own keys, for the help panel. Kept short: the panel must fit a 20x16 handheld.
 pub const HELP_LOGIN: &[(&str, &str)] = &[
@@ -167,6 +212,36 @@ pub fn not_a_badge() -> Notice {
     Notice::error(
         "Not a badge",
         "Expected a badge: up to 32 letters, digits, '.', '_' or '-'",
+    )
+}
+
+pub fn item_barcode_not_badge() -> Notice {
+    Notice::error(
+        "Item, not a badge",
+        "That is an item barcode: scan your badge",
+    )
+}
+
+pub fn carton_label_not_badge() -> Notice {
+    Notice::error(
+        "Carton, not a badge",
+        "That is a carton label: scan your badge",
+    )
+}
+
+pub fn lock_ended(badge: &str) -> Notice {
+    Notice::info(
+        "Lock ended",
+        format!("Badge {badge} is no longer locked: scan it to log in"),
+    )
+}
+
+/// Lines typed ahead that a refusal made meaningless.
+pub fn discarded(count: usize) -> Notice {
+    let scans = if count == 1 { "scan" } else { "scans" };
+    Notice::info(
+        format!("{count} {scans} discarded"),
+        format!("{count} {scans} discarded: scan again"),
     )
 }
 
@@ -230,6 +305,96 @@ pub fn unlocked(badge: &str) -> Notice {
     )
 }
 
+/// Why a badge scanned to be unlocked was not: unlock wording, not login wording.
+pub fn unlock_refused(badge: &str, error: &Error) -> Notice {
+    match error {
+        Error::UnknownBadge(_) => Notice::error(
+            format!("No badge {badge}"),
+            format!("No badge {badge} on file: nothing to unlock"),
+        ),
+        Error::NotAllowed { needs, .. } => Notice::error(
+            "Not allowed",
+            format!("Not allowed: unlocking badge {badge} needs {needs}"),
+        ),
+        other => error_notice(other),
+    }
+}
+
+/// Why a scan was refused before it reached the database.
+pub fn scan_refused(error: &ScanError) -> Notice {
+    let long = match error {
+        ScanError::Empty | ScanError::Barcode(BarcodeError::Empty) => {
+            "Nothing scanned: scan again".to_string()
+        }
+        ScanError::Barcode(barcode) => format!("Not a valid barcode: {}", barcode_problem(barcode)),
+        ScanError::Gs1(gs1) => format!("Not a valid GS1 barcode: {}", gs1_problem(gs1)),
+    };
+    Notice::error(scan_refused_short(error), long)
+}
+
+/// At most 20 columns, for the smallest handhelds.
+fn scan_refused_short(error: &ScanError) -> &'static str {
+    match error {
+        ScanError::Empty | ScanError::Barcode(BarcodeError::Empty) => "Nothing scanned",
+        ScanError::Barcode(BarcodeError::CheckDigit { .. })
+        | ScanError::Gs1(Gs1Error::BadKey { .. }) => "Bad check digit",
+        ScanError::Barcode(BarcodeError::WrongLength { .. }) => "Wrong barcode length",
+        ScanError::Barcode(BarcodeError::NotDigits { .. }) => "Not an EAN/UPC",
+        ScanError::Barcode(BarcodeError::UpcENumberSystem { .. }) => "Not a UPC-E",
+        ScanError::Gs1(Gs1Error::UnknownAi { .. }) => "Unknown GS1 AI",
+        ScanError::Gs1(Gs1Error::BadDate { .. }) => "Bad date in barcode",
+        ScanError::Gs1(Gs1Error::WrongLength { .. } | Gs1Error::TooLong { .. }) => {
+            "Bad GS1 field length"
+        }
+        ScanError::Gs1(Gs1Error::EmptyValue { .. }) => "Empty GS1 field",
+        ScanError::Gs1(Gs1Error::Repeated { .. }) => "Conflicting GS1 data",
+        ScanError::Gs1(
+            Gs1Error::Empty
+            | Gs1Error::Bracket { .. }
+            | Gs1Error::NotDigits { .. }
+            | Gs1Error::BadCharacter { .. },
+        ) => "Bad GS1 barcode",
+    }
+}
+
+fn barcode_problem(error: &BarcodeError) -> String {
+    match error {
+        BarcodeError::Empty => "nothing scanned".to_string(),
+        BarcodeError::NotDigits { found } => format!("expected digits only, found {found:?}"),
+        BarcodeError::WrongLength { expected, got } => {
+            format!("expected {expected} digits, got {got}")
+        }
+        BarcodeError::CheckDigit { expected, found } => {
+            format!("check digit should be {expected}, not {found} (scan again)")
+        }
+        BarcodeError::UpcENumberSystem { found } => {
+            format!("expected a UPC-E starting with 0 or 1, not {found}")
+        }
+    }
+}
+
+fn gs1_problem(error: &Gs1Error) -> String {
+    match error {
+        Gs1Error::Empty => "nothing scanned".to_string(),
+        Gs1Error::UnknownAi { ai } => format!("({ai}) is not an AI this warehouse reads"),
+        Gs1Error::Bracket { found } => {
+            format!("expected an AI in brackets, like (01), got {found:?}")
+        }
+        Gs1Error::EmptyValue { ai } => format!("({ai}) is empty"),
+        Gs1Error::WrongLength { ai, expected, got } => {
+            format!("({ai}) should be {expected} digits, got {got}")
+        }
+        Gs1Error::TooLong { ai, max, got } => {
+            format!("({ai}) allows {max} characters, got {got}: GS separator missing?")
+        }
+        Gs1Error::NotDigits { ai, value } => format!("({ai}) should be digits, got {value:?}"),
+        Gs1Error::BadCharacter { ai, found } => format!("({ai}) holds {found:?}, not allowed"),
+        Gs1Error::BadDate { ai, value } => format!("({ai}) {value} is not a date (YYMMDD)"),
+        Gs1Error::BadKey { ai, reason } => format!("({ai}) {}", barcode_problem(reason)),
+        Gs1Error::Repeated { ai } => format!("({ai}) appears twice with different values"),
+    }
+}
+
 /// What a library error means to the operator at the terminal.
 pub fn error_notice(error: &Error) -> Notice {
     match error {
@@ -237,13 +402,20 @@ pub fn error_notice(error: &Error) -> Notice {
             format!("No badge {badge}"),
             format!("No badge {badge}: scan your own badge"),
         ),
-        Error::WrongPin { attempts_left, .. } => Notice::error(
-            format!("Wrong PIN: {attempts_left} left"),
-            format!("Wrong PIN: {attempts_left} attempt(s) left before the badge locks"),
-        ),
-        Error::BadgeLocked { badge, seconds } => Notice::error(
-            format!("Locked {seconds}s"),
-            format!("Badge {badge} locked for {seconds}s: a supervisor can unlock it"),
+        Error::WrongPin { attempts_left, .. } => {
+            let attempts = if *attempts_left == 1 {
+                "attempt"
+            } else {
+                "attempts"
+            };
+            Notice::error(
+                format!("Wrong PIN: {attempts_left} left"),
+                format!("Wrong PIN: {attempts_left} {attempts} left before the badge locks"),
+            )
+        }
+        Error::BadgeLocked { badge, .. } => Notice::error(
+            "Badge locked",
+            format!("Badge {badge} is locked: a supervisor can unlock it"),
         ),
         Error::BadgeInactive { badge } => Notice::error(
             "Badge inactive",
@@ -252,8 +424,13 @@ pub fn error_notice(error: &Error) -> Notice {
         Error::NotAllowed { needs, .. } => {
             Notice::error("Not allowed", format!("Not allowed: it needs {needs}"))
         }
-        Error::UnknownSku(_) | Error::UnknownLocation(_) | Error::Invalid(_) => {
-            Notice::error("Not accepted", error.to_string())
+        Error::UnknownSku(code) => Notice::error(
+            format!("No item {code}"),
+            format!("No item {code}: expected a SKU code or barcode on file"),
+        ),
+        Error::UnknownLocation(code) => no_location(code),
+        Error::Invalid(detail) => {
+            Notice::error("Not accepted", format!("Not accepted: {detail}"))
         }
         _ => Notice::error(
             "Not done: try again",

@@ -5,6 +5,8 @@
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
 
+use crate::ui::text::{ASCII_ELLIPSIS, ELLIPSIS, Fit};
+
 /// Box-drawing characters in plain ASCII, for VT emulations without line-drawing fonts.
 pub const ASCII_BORDER: border::Set = border::Set {
     top_left: "+",
@@ -117,6 +119,41 @@ impl Theme {
         } else {
             Style::new()
         }
+    }
+
+    /// A row that matches what was scanned (the lot on the label): reverse video, which reads
+    /// without colour, or black on yellow.
+    pub fn highlight(&self) -> Style {
+        if self.colour {
+            Style::new().fg(Color::Black).bg(Color::Yellow)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        }
+    }
+
+    /// A group separator shown in the input line: a mark in reverse video, so that it cannot be
+    /// taken for a character the scanner typed.
+    pub fn separator(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
+    /// How the input line shows a group separator: `<GS>` in ASCII, since `^` and `|` are what
+    /// scanners often send in its place; else the Unicode control picture.
+    pub fn separator_mark(&self) -> &'static str {
+        if self.ascii { "<GS>" } else { "␝" }
+    }
+
+    /// Text shortened with `…`, or `~` where only ASCII shows.
+    pub fn fit(&self) -> Fit {
+        Fit {
+            ellipsis: if self.ascii { ASCII_ELLIPSIS } else { ELLIPSIS },
+        }
+    }
+
+    /// What goes before an error on the message line: nothing where colour tells it apart
+    /// from the reverse-video key-hint bar, `! ` where nothing else does.
+    pub fn error_mark(&self) -> &'static str {
+        if self.colour { "" } else { crate::ui::strings::ERROR_MARK }
     }
 
     /// Characters for big digits: a full block, or `#` in ASCII.

@@ -145,7 +145,7 @@ pub fn acknowledge(group: &Group) -> FunctionalAck {
             for error in &set.errors {
                 ack.reject(
                     Some(error.code),
-                    error.note.clone(),
+                    error.note.as_deref().cloned(),
                     format!("{}: {}", error.place, error.message),
                 );
             }
@@ -180,7 +180,7 @@ impl FunctionalAck {
         };
         ack.reject(
             Some(error.code),
-            error.note.clone(),
+            error.note.as_deref().cloned(),
             format!("{}: {}", error.place, error.message),
         );
         true
@@ -307,7 +307,11 @@ impl OutboundEnvelope {
             delimiters.repetition = standard
                 .repetition
                 .filter(|&r| !delimiters.contains(r))
-                .or_else(|| ['^', '|', '!'].into_iter().find(|&c| !delimiters.contains(c)));
+                .or_else(|| {
+                    ['^', '|', '!']
+                        .into_iter()
+                        .find(|&c| !delimiters.contains(c))
+                });
         }
         OutboundEnvelope {
             sender_qualifier: interchange.receiver_qualifier.clone(),

@@ -218,8 +218,8 @@ pub struct SetError {
     pub message: String,
     /// AK502.
     pub code: SetSyntaxError,
-    /// AK3/AK4, when one segment is to blame.
-    pub note: Option<SegmentNote>,
+    /// AK3/AK4, when one segment is to blame (boxed: errors travel in `Result`s).
+    pub note: Option<Box<SegmentNote>>,
 }
 
 impl SetError {

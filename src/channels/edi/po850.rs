@@ -46,8 +46,9 @@ pub struct LineSegment {
     /// The PO1 segment's index in the interchange, and its position in the set (AK302).
     pub segment_index: usize,
     pub position_in_set: usize,
-    /// The PO1 element holding the line's `channel_sku` (PO107, PO109…), if any.
+    /// The PO1 element holding the line's `channel_sku` (PO107, PO109…), and its value.
     pub sku_element: Option<usize>,
+    pub sku: Option<String>,
 }
 
 /// The PO number (BEG03) of a set, when it can be read: to name a refused set.
@@ -57,7 +58,7 @@ pub fn purchase_order_number(set: &TransactionSet) -> Option<String> {
         .find(|s| s.id == "BEG")
         .map(|s| s.element(3).trim())
         .filter(|po| !po.is_empty())
-        .map(|po| shown(po))
+        .map(shown)
 }
 
 /// Data element reference numbers (AK402) of the elements we check.
@@ -171,12 +172,12 @@ impl<'a> Reader<'a> {
             place: segment.place(None),
             message: message.into(),
             code: SetSyntaxError::SegmentsInError,
-            note: Some(SegmentNote {
+            note: Some(Box::new(SegmentNote {
                 segment_id: segment.id.clone(),
                 position_in_set: self.position(segment),
                 error: Some(error),
                 element: None,
-            }),
+            })),
         }
     }
 
@@ -193,7 +194,7 @@ impl<'a> Reader<'a> {
             place: segment.place(Some(position)),
             message: message.into(),
             code: SetSyntaxError::SegmentsInError,
-            note: Some(SegmentNote {
+            note: Some(Box::new(SegmentNote {
                 segment_id: segment.id.clone(),
                 position_in_set: self.position(segment),
                 error: Some(SegmentSyntaxError::ElementErrors),
@@ -203,7 +204,7 @@ impl<'a> Reader<'a> {
                     error,
                     copy: (!value.is_empty()).then(|| value.chars().take(99).collect()),
                 }),
-            }),
+            })),
         }
     }
 
@@ -252,11 +253,21 @@ impl<'a> Reader<'a> {
             }
         };
         if segment.element(2).is_empty() {
-            return Err(self.missing(segment, 2, reference::PO_TYPE, "a purchase order type such as SA"));
+            return Err(self.missing(
+                segment,
+                2,
+                reference::PO_TYPE,
+                "a purchase order type such as SA",
+            ));
         }
         let po_number = segment.element(3).trim();
         if po_number.is_empty() {
-            return Err(self.missing(segment, 3, reference::PO_NUMBER, "the purchase order number"));
+            return Err(self.missing(
+                segment,
+                3,
+                reference::PO_NUMBER,
+                "the purchase order number",
+            ));
         }
         if po_number.chars().count() > 22 {
             return Err(self.element_error(
@@ -362,13 +373,11 @@ impl<'a> Reader<'a> {
                 ship_to.zip = text(segment.element(3));
                 ship_to.country = country;
             }
-            "PER" => {
-                if ship_to.phone.is_none() {
-                    ship_to.phone = [(3, 4), (5, 6), (7, 8)]
-                        .into_iter()
-                        .find(|&(q, _)| segment.element(q) == "TE")
-                        .and_then(|(_, v)| text(segment.element(v)));
-                }
+            "PER" if ship_to.phone.is_none() => {
+                ship_to.phone = [(3, 4), (5, 6), (7, 8)]
+                    .into_iter()
+                    .find(|&(q, _)| segment.element(q) == "TE")
+                    .and_then(|(_, v)| text(segment.element(v)));
             }
             _ => {}
         }
@@ -426,7 +435,10 @@ impl<'a> Reader<'a> {
                     2,
                     Some(reference::QUANTITY),
                     ElementSyntaxError::InvalidCharacter,
-                    format!("expected a whole number of units, found {}", shown(quantity)),
+                    format!(
+                        "expected a whole number of units, found {}",
+                        shown(quantity)
+                    ),
                 ));
             }
             Err(QuantityError::Zero) => {
@@ -435,7 +447,10 @@ impl<'a> Reader<'a> {
                     2,
                     Some(reference::QUANTITY),
                     ElementSyntaxError::InvalidCode,
-                    format!("expected a quantity of at least 1, found {}", shown(quantity)),
+                    format!(
+                        "expected a quantity of at least 1, found {}",
+                        shown(quantity)
+                    ),
                 ));
             }
             Err(QuantityError::TooLarge) => {
@@ -453,7 +468,14 @@ impl<'a> Reader<'a> {
             }
         };
         let unit = match segment.element(3) {
-            "" => return Err(self.missing(segment, 3, reference::UNIT, "a unit of measure (EA or CA)")),
+            "" => {
+                return Err(self.missing(
+                    segment,
+                    3,
+                    reference::UNIT,
+                    "a unit of measure (EA or CA)",
+                ));
+            }
             "EA" => QuantityUnit::Each,
             "CA" => QuantityUnit::Case,
             other => {
@@ -490,6 +512,8 @@ impl<'a> Reader<'a> {
                     "too many PO1 lines",
                 )
             })?;
+        let sku_element = Some(primary.element);
+        let sku = Some(primary.value.clone());
         self.lines.push(IncomingLine {
             line_no,
             external_line_id: text(segment.element(1)),
@@ -504,7 +528,8 @@ impl<'a> Reader<'a> {
             line_no,
             segment_index: segment.index,
             position_in_set: self.position(segment),
-            sku_element: Some(primary.element),
+            sku_element,
+            sku,
         });
         Ok(())
     }
@@ -577,7 +602,12 @@ impl<'a> Reader<'a> {
         }
         let value = segment.element(1);
         if value.is_empty() {
-            return Err(self.missing(segment, 1, reference::LINE_COUNT, "the number of line items"));
+            return Err(self.missing(
+                segment,
+                1,
+                reference::LINE_COUNT,
+                "the number of line items",
+            ));
         }
         let count = if value.len() <= 9 && value.bytes().all(|b| b.is_ascii_digit()) {
             value.parse::<u32>().ok()
@@ -608,12 +638,12 @@ impl<'a> Reader<'a> {
                       none"
                 .to_string(),
             code: SetSyntaxError::SegmentsInError,
-            note: Some(SegmentNote {
+            note: Some(Box::new(SegmentNote {
                 segment_id: "BEG".to_string(),
                 position_in_set: 2,
                 error: Some(SegmentSyntaxError::MandatoryMissing),
                 element: None,
-            }),
+            })),
         }
     }
 
@@ -646,13 +676,13 @@ impl<'a> Reader<'a> {
                 },
                 message: "expected at least one line (PO1), found none".to_string(),
                 code: SetSyntaxError::SegmentsInError,
-                note: Some(SegmentNote {
+                note: Some(Box::new(SegmentNote {
                     segment_id: "PO1".to_string(),
                     // Where it was expected: before SE.
                     position_in_set: segments.saturating_add(2),
                     error: Some(SegmentSyntaxError::MandatoryMissing),
                     element: None,
-                }),
+                })),
             });
         }
         let dates: Vec<(&str, NaiveDate)> =
@@ -881,7 +911,7 @@ pub fn product_ids(ids: Vec<ProductId>) -> ProductIds {
     let mut ids = ids;
     let primary = primary_at.and_then(|i| (i < ids.len()).then(|| ids.remove(i)));
     let mut alternates: Vec<String> = Vec::new();
-    let mut push = |value: &str, alternates: &mut Vec<String>| {
+    let push = |value: &str, alternates: &mut Vec<String>| {
         let taken = primary.as_ref().is_some_and(|p| p.value == value);
         if !taken && !alternates.iter().any(|a| a == value) {
             alternates.push(value.to_string());

@@ -10,14 +10,13 @@
 //! [`Group`] or [`TransactionSet`], so that the 997 can report each at its level and the other
 //! sets are still read.
 
+use std::collections::HashMap;
 use std::iter::Peekable;
 use std::vec::IntoIter;
 
 use crate::channels::Rejection;
 
-use super::errors::{
-    GroupError, GroupSyntaxError, Place, SetError, SetSyntaxError, shown,
-};
+use super::errors::{GroupError, GroupSyntaxError, Place, SetError, SetSyntaxError, shown};
 
 /// The ISA segment's length, from `I` to its segment terminator inclusive.
 pub const ISA_LENGTH: usize = 106;
@@ -191,7 +190,8 @@ pub struct Group {
     /// GE01 as received, when there was a readable one (AK902 echoes it).
     pub declared_sets: Option<u32>,
     pub sets: Vec<TransactionSet>,
-    /// Errors of the group as a whole; when there are any, every set in it is refused.
+    /// Errors of the group as a whole (its GS/GE here; [`parse_file`](super::parse_file) adds
+    /// an unsupported group or version); when there are any, every set in it is refused.
     pub errors: Vec<GroupError>,
 }
 
@@ -746,34 +746,12 @@ fn read_group(gs: Segment, cursor: &mut Cursor) -> Result<Group, Rejection> {
             ),
         ));
     }
-    if group.functional_id != "PO" {
-        group.errors.push(group_error(
-            &gs,
-            Some(1),
-            Some(GroupSyntaxError::NotSupported),
-            format!(
-                "functional group {} is not supported: expected PO (purchase orders, 850)",
-                shown(&group.functional_id)
-            ),
-        ));
-    }
-    if !(group.version.starts_with("004") || group.version.starts_with("005")) {
-        group.errors.push(group_error(
-            &gs,
-            Some(8),
-            Some(GroupSyntaxError::VersionNotSupported),
-            format!(
-                "version {} is not supported: expected 004010 or 005010",
-                shown(&group.version)
-            ),
-        ));
-    }
-
+    let mut seen = HashMap::new();
     loop {
         match cursor.peek_kind() {
             Kind::St => {
                 if let Some(st) = cursor.next() {
-                    let set = read_set(st, cursor, &group)?;
+                    let set = read_set(st, cursor, &mut seen)?;
                     group.sets.push(set);
                 }
             }
@@ -859,7 +837,12 @@ fn check_ge(ge: &Segment, gs: &Segment, group: &mut Group) {
 }
 
 /// Reads a set after its ST, up to and including its SE.
-fn read_set(st: Segment, cursor: &mut Cursor, group: &Group) -> Result<TransactionSet, Rejection> {
+/// `seen` maps the control numbers of the group's earlier sets to their ST's index.
+fn read_set(
+    st: Segment,
+    cursor: &mut Cursor,
+    seen: &mut HashMap<String, usize>,
+) -> Result<TransactionSet, Rejection> {
     let mut set = TransactionSet {
         id: st.element(1).to_string(),
         control_number: st.element(2).to_string(),
@@ -894,11 +877,7 @@ fn read_set(st: Segment, cursor: &mut Cursor, group: &Group) -> Result<Transacti
                 shown(&set.control_number)
             ),
         ));
-    } else if let Some(earlier) = group
-        .sets
-        .iter()
-        .find(|s| s.control_number == set.control_number)
-    {
+    } else if let Some(earlier) = seen.get(&set.control_number) {
         set.errors.push(set_error(
             &st,
             Some(2),
@@ -907,9 +886,11 @@ fn read_set(st: Segment, cursor: &mut Cursor, group: &Group) -> Result<Transacti
                 "expected a control number not used before in the group, found {}, already \
                  used by the set in segment {}",
                 shown(&set.control_number),
-                earlier.first_segment_index
+                earlier
             ),
         ));
+    } else {
+        seen.insert(set.control_number.clone(), st.index);
     }
 
     loop {

@@ -1,21 +1,64 @@
 //! Turning a scan into an inquiry, showing its answer, and paging through it.
 
+use chrono::NaiveDate;
+
 use crate::app::action::Action;
 use crate::app::command::{Found, InquiryTarget, Request, RequestId};
 use crate::app::event::Reply;
-use crate::app::notice::Notice;
 use crate::db::inquiry::ItemQuery;
 use crate::domain::scan::{self, Scan};
 use crate::screen::context::Context;
+use crate::screen::journal;
 use crate::screen::outcome::{Goto, Outcome};
 use crate::ui::strings;
 
+/// What the scan itself said beyond which item it names: a GS1 barcode's lot, expiry and count.
+/// Which barcode was scanned also tells whether it was a case, once the answer names the
+/// item's barcodes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scanned {
+    /// The GTIN scanned, in its 14-digit form.
+    pub gtin: String,
+    /// (10)
+    pub lot: Option<String>,
+    /// (17)
+    pub expiry: Option<NaiveDate>,
+    /// (37) trade items counted in the scanned unit.
+    pub count: Option<u32>,
+}
+
+impl Scanned {
+    fn from_scan(scan: &Scan) -> Option<Scanned> {
+        let gtin = scan.gtin()?.as_str().to_string();
+        let (lot, expiry, count) = match scan {
+            Scan::Gs1(elements) => (elements.lot.clone(), elements.expiry, elements.count),
+            _ => (None, None, None),
+        };
+        Some(Scanned {
+            gtin,
+            lot,
+            expiry,
+            count,
+        })
+    }
+}
+
+/// An inquiry asked for and not yet answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Awaiting {
+    pub request: RequestId,
+    /// The code as the operator gave it.
+    pub code: String,
+    pub scanned: Option<Scanned>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InquiryState {
-    /// The inquiry asked for and the code as the operator gave it.
-    pub awaiting: Option<(RequestId, String)>,
+    pub awaiting: Option<Awaiting>,
     /// The last answer, kept on screen until a new one arrives: a wrong scan changes nothing.
     pub shown: Option<Found>,
+    /// What the scan behind the shown answer said, when it was a barcode.
+    pub scanned: Option<Scanned>,
     /// Zero-based page of the shown answer.
     pub page: usize,
 }
@@ -48,7 +91,7 @@ impl InquiryState {
     /// Pages of the shown answer on this terminal's screen.
     pub fn page_count(&self, ctx: &Context) -> usize {
         self.shown.as_ref().map_or(1, |found| {
-            super::view::page_count(found, ctx.size, ctx.theme)
+            super::view::page_count(found, self.scanned.as_ref(), ctx.size, ctx.theme)
         })
     }
 
@@ -57,32 +100,40 @@ impl InquiryState {
         self.page = self.page.min(self.page_count(ctx).saturating_sub(1));
     }
 
+    /// Each scan stands alone: a refused one is journaled and said, and the next is read as
+    /// if it had not happened (nothing typed ahead is dropped).
     fn on_scan(&mut self, line: &str, ctx: &mut Context) -> Outcome {
         let scan = match scan::classify(line, ctx.scan_config) {
             Ok(scan) => scan,
-            Err(error) => {
-                return Outcome::notice(Notice::error(
-                    error.short(),
-                    capitalised(&error.to_string()),
-                ));
-            }
+            Err(error) => return refused(ctx, line, strings::scan_refused(&error)),
         };
         let target = if let Some(gtin) = scan.gtin() {
             InquiryTarget::Item(ItemQuery::Gtin(gtin.clone()))
         } else if scan.sscc().is_some() {
-            return Outcome::notice(strings::carton_label_not_item());
+            return refused(ctx, line, strings::carton_label_not_item());
         } else if let Some(code) = scan.code() {
             InquiryTarget::Code(code.trim().to_ascii_uppercase())
         } else {
             debug_assert!(matches!(scan, Scan::Gs1(_)));
-            return Outcome::notice(strings::gs1_without_gtin());
+            return refused(ctx, line, strings::gs1_without_gtin());
         };
         let request = ctx.requests.next_id();
-        self.awaiting = Some((request, target.as_text().to_string()));
-        Outcome::command(Request::Inquire { request, target })
+        self.awaiting = Some(Awaiting {
+            request,
+            code: target.as_text().to_string(),
+            scanned: Scanned::from_scan(&scan),
+        });
+        let mut outcome = Outcome::command(Request::Inquire { request, target });
+        outcome.commands.push(journal::lookup(
+            ctx,
+            journal::INQUIRY,
+            line,
+            journal::parsed(&scan),
+        ));
+        outcome
     }
 
-    pub fn on_reply(&mut self, reply: Reply) -> Outcome {
+    pub fn on_reply(&mut self, reply: Reply, _ctx: &mut Context) -> Outcome {
         let Reply::Inquired {
             request,
             target,
@@ -91,12 +142,15 @@ impl InquiryState {
         else {
             return Outcome::none();
         };
-        if self.awaiting.as_ref().map(|(r, _)| *r) != Some(request) {
+        let Some(awaiting) = self.awaiting.take_if(|a| a.request == request) else {
             return Outcome::none();
-        }
-        self.awaiting = None;
+        };
         match result {
             Ok(Some(found)) => {
+                self.scanned = match found {
+                    Found::Item(_) => awaiting.scanned,
+                    Found::Location(_) => None,
+                };
                 self.shown = Some(found);
                 self.page = 0;
                 Outcome::none()
@@ -110,11 +164,10 @@ impl InquiryState {
     }
 }
 
-/// Library messages start lower case, for embedding; on their own line they start upper case.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
+/// A scan refused on the terminal: said, beeped, journaled; the answer shown stays.
+fn refused(ctx: &Context, line: &str, notice: crate::app::notice::Notice) -> Outcome {
+    let record = journal::rejected(ctx, journal::INQUIRY, line, &notice);
+    let mut outcome = Outcome::notice(notice);
+    outcome.commands.push(record);
+    outcome
 }

@@ -1,12 +1,13 @@
-//! The inquiry screen: the prompt until something is found, then the answer, a page at a time.
+//! The inquiry screen: the prompt until something is found, then the answer, a page at a time:
+//! the pinned lines on top, the rows of each pane (one, or two side by side) under them.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Rect, Size};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::document::{self, Document, Shape};
-use super::state::InquiryState;
+use super::document::{self, Document, PANE_GAP, Shape};
+use super::state::{InquiryState, Scanned};
 use crate::app::command::Found;
 use crate::screen::chrome::{Chrome, Page};
 use crate::ui::layout::{Regions, has_room_for_big_text};
@@ -14,19 +15,25 @@ use crate::ui::strings;
 use crate::ui::theme::Theme;
 
 /// The answer laid out for a screen of `size`, with the body height it pages in.
-fn laid_out(found: &Found, size: Size, theme: Theme) -> Option<(Document, u16)> {
+fn laid_out(
+    found: &Found,
+    scanned: Option<&Scanned>,
+    size: Size,
+    theme: Theme,
+) -> Option<(Document, u16)> {
     let regions = Regions::for_size(size)?;
     let shape = Shape {
         width: regions.body.width,
+        height: regions.body.height,
         compactness: regions.compactness,
         big: has_room_for_big_text(size),
         theme,
     };
-    Some((document::build(found, shape), regions.body.height))
+    Some((document::build(found, scanned, shape), regions.body.height))
 }
 
-pub fn page_count(found: &Found, size: Size, theme: Theme) -> usize {
-    laid_out(found, size, theme).map_or(1, |(doc, height)| doc.page_count(height))
+pub fn page_count(found: &Found, scanned: Option<&Scanned>, size: Size, theme: Theme) -> usize {
+    laid_out(found, scanned, size, theme).map_or(1, |(doc, height)| doc.page_count(height))
 }
 
 pub fn chrome(state: &InquiryState, size: Size, theme: Theme) -> Chrome {
@@ -34,22 +41,18 @@ pub fn chrome(state: &InquiryState, size: Size, theme: Theme) -> Chrome {
     let page = state
         .shown
         .as_ref()
-        .map(|found| page_count(found, size, theme))
+        .map(|found| page_count(found, state.scanned.as_ref(), size, theme))
         .filter(|&count| count > 1)
         .map(|count| Page {
             current: state.page.min(count - 1) + 1,
             count,
         });
-    let mut hints = vec![strings::KEY_BACK, strings::KEY_HELP];
-    if page.is_some() {
-        hints.push(strings::KEY_PAGE);
-    }
     Chrome {
         title: strings::INQUIRY_TITLE,
         short_title: strings::INQUIRY_TITLE_SHORT,
         prompt: strings::PROMPT_SCAN,
         masked: false,
-        hints,
+        hints: vec![strings::KEY_BACK, strings::KEY_HELP],
         page,
     }
 }
@@ -57,8 +60,8 @@ pub fn chrome(state: &InquiryState, size: Size, theme: Theme) -> Chrome {
 pub fn render_body(state: &InquiryState, theme: Theme, size: Size, area: Rect, buf: &mut Buffer) {
     let Some(found) = &state.shown else {
         let mut lines = vec![Line::styled(strings::SCAN_ITEM, theme.emphasis())];
-        if let Some((_, code)) = &state.awaiting {
-            lines.push(Line::from(code.as_str()));
+        if let Some(awaiting) = &state.awaiting {
+            lines.push(Line::from(awaiting.code.as_str()));
             lines.push(Line::from(strings::LOOKING_UP));
         } else if area.height > 3 {
             lines.push(Line::from(""));
@@ -69,10 +72,22 @@ pub fn render_body(state: &InquiryState, theme: Theme, size: Size, area: Rect, b
             .render(area, buf);
         return;
     };
-    let Some((doc, height)) = laid_out(found, size, theme) else {
+    let Some((doc, height)) = laid_out(found, state.scanned.as_ref(), size, theme) else {
         return;
     };
-    let mut lines = doc.pinned.clone();
-    lines.extend(doc.page_rows(state.page, height));
-    Paragraph::new(lines).render(area, buf);
+    let pinned = u16::try_from(doc.pinned.len()).unwrap_or(area.height);
+    Paragraph::new(doc.pinned.clone()).render(area, buf);
+    let rows_area = Rect::new(
+        area.x,
+        area.y.saturating_add(pinned),
+        area.width,
+        area.height.saturating_sub(pinned),
+    );
+    let mut x = rows_area.x;
+    for (pane, rows) in doc.panes.iter().zip(doc.page_rows(state.page, height)) {
+        let width = pane.width.min(rows_area.right().saturating_sub(x));
+        let pane_area = Rect::new(x, rows_area.y, width, rows_area.height);
+        Paragraph::new(rows).render(pane_area, buf);
+        x = x.saturating_add(pane.width).saturating_add(PANE_GAP);
+    }
 }

@@ -4,8 +4,11 @@ use crate::Error;
 use crate::app::action::Action;
 use crate::app::command::{Pin, Request, RequestId};
 use crate::app::event::Reply;
+use crate::app::notice::Notice;
 use crate::db::operators::Operator;
+use crate::domain::scan;
 use crate::screen::context::Context;
+use crate::screen::journal;
 use crate::screen::outcome::{Goto, Outcome};
 use crate::ui::strings;
 
@@ -27,11 +30,20 @@ pub enum LoginStep {
     },
 }
 
-/// A badge the database reported locked, shown until another badge is scanned.
+/// A badge the database reported locked, shown counting down until the lock ends or another
+/// badge is scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Locked {
     pub badge: String,
-    pub seconds: i64,
+    /// The tick of the app's clock at which the lock ends.
+    pub until_tick: u64,
+}
+
+impl Locked {
+    /// Seconds of the lock left at tick `now`.
+    pub fn seconds_left(&self, now: u64) -> u64 {
+        self.until_tick.saturating_sub(now)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,14 +105,36 @@ impl LoginState {
                         request,
                         badge: badge.clone(),
                     };
-                    Outcome::command(Request::LookupBadge { request, badge })
+                    let mut outcome = Outcome::command(Request::LookupBadge {
+                        request,
+                        badge: badge.clone(),
+                    });
+                    // A line shaped like a PIN is kept out of the journal, in case it is one.
+                    if !is_pin_shaped(line) {
+                        outcome.commands.push(journal::lookup(
+                            ctx,
+                            journal::LOGIN,
+                            line,
+                            serde_json::json!({ "badge": badge }),
+                        ));
+                    }
+                    outcome
                 }
-                None => Outcome::notice(strings::not_a_badge()),
+                None => {
+                    let notice = not_a_badge(line, ctx);
+                    let mut outcome = Outcome::refusal(notice.clone());
+                    if !is_pin_shaped(line) {
+                        outcome
+                            .commands
+                            .push(journal::rejected(ctx, journal::LOGIN, line, &notice));
+                    }
+                    outcome
+                }
             },
             LoginStep::Pin { operator } => {
                 // A malformed PIN is refused here and costs no attempt.
-                if !(4..=8).contains(&line.len()) || !line.bytes().all(|b| b.is_ascii_digit()) {
-                    return Outcome::notice(strings::pin_expected());
+                if !is_pin_shaped(line) {
+                    return Outcome::refusal(strings::pin_expected());
                 }
                 let request = ctx.requests.next_id();
                 let badge = operator.badge.clone();
@@ -119,19 +153,24 @@ impl LoginState {
         }
     }
 
-    pub fn on_reply(&mut self, reply: Reply) -> Outcome {
+    pub fn on_reply(&mut self, reply: Reply, ctx: &mut Context) -> Outcome {
         match (reply, &self.step) {
-            (Reply::BadgeLookedUp { request, result }, LoginStep::LookingUp { request: r, .. })
-                if request == *r =>
-            {
-                match result {
-                    Ok(operator) => {
-                        self.step = LoginStep::Pin { operator };
-                        Outcome::none()
-                    }
-                    Err(error) => self.refused(error),
+            (
+                Reply::BadgeLookedUp { request, result },
+                LoginStep::LookingUp { request: r, badge },
+            ) if request == *r => match result {
+                Ok(operator) => {
+                    self.step = LoginStep::Pin { operator };
+                    Outcome::none()
                 }
-            }
+                // No badge has that number, and it reads as a product or carton barcode.
+                Err(Error::UnknownBadge(_)) if barcode_kind(badge, ctx).is_some() => {
+                    let notice = not_a_badge(badge, ctx);
+                    self.step = LoginStep::Badge;
+                    Outcome::refusal(notice)
+                }
+                Err(error) => self.refused(error, ctx),
+            },
             (
                 Reply::Authenticated { request, result },
                 LoginStep::Checking {
@@ -144,31 +183,79 @@ impl LoginState {
                     self.step = LoginStep::Pin {
                         operator: operator.clone(),
                     };
-                    Outcome::notice(strings::error_notice(&error))
+                    Outcome::refusal(strings::error_notice(&error))
                 }
                 Err(error @ Error::Database(_)) => {
                     // Nothing was decided: let the operator try the PIN again.
                     self.step = LoginStep::Pin {
                         operator: operator.clone(),
                     };
-                    Outcome::notice(strings::error_notice(&error))
+                    Outcome::refusal(strings::error_notice(&error))
                 }
-                Err(error) => self.refused(error),
+                Err(error) => self.refused(error, ctx),
             },
             _ => Outcome::none(),
         }
     }
 
-    /// The badge cannot log in (unknown, inactive, locked): back to the badge prompt.
-    fn refused(&mut self, error: Error) -> Outcome {
+    /// A lock that has run out is no longer shown, and the message says the badge may log in.
+    pub fn on_tick(&mut self, ctx: &mut Context) -> Outcome {
+        match &self.locked {
+            Some(locked) if locked.seconds_left(ctx.ticks) == 0 => {
+                let notice = strings::lock_ended(&locked.badge);
+                self.locked = None;
+                Outcome::notice(notice)
+            }
+            _ => Outcome::none(),
+        }
+    }
+
+    /// The badge cannot log in (unknown, inactive, locked): back to the badge prompt, and what
+    /// was typed ahead for it (a PIN, a menu number) is dropped.
+    fn refused(&mut self, error: Error, ctx: &Context) -> Outcome {
         if let Error::BadgeLocked { badge, seconds } = &error {
+            let seconds = u64::try_from(*seconds).unwrap_or(0).max(1);
             self.locked = Some(Locked {
                 badge: badge.clone(),
-                seconds: *seconds,
+                until_tick: ctx.ticks.saturating_add(seconds),
             });
         }
         self.step = LoginStep::Badge;
-        Outcome::notice(strings::error_notice(&error))
+        Outcome::refusal(strings::error_notice(&error))
+    }
+}
+
+/// 4 to 8 digits: what a PIN looks like.
+fn is_pin_shaped(line: &str) -> bool {
+    (4..=8).contains(&line.len()) && line.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// What kind of barcode a line that is no badge reads as, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BarcodeKind {
+    Item,
+    Carton,
+}
+
+/// Whether `line` reads as a product (GTIN, GS1 with (01)) or carton (SSCC) barcode.
+pub fn barcode_kind(line: &str, ctx: &Context) -> Option<BarcodeKind> {
+    let scan = scan::classify(line, ctx.scan_config).ok()?;
+    if scan.gtin().is_some() {
+        Some(BarcodeKind::Item)
+    } else if scan.sscc().is_some() {
+        Some(BarcodeKind::Carton)
+    } else {
+        None
+    }
+}
+
+/// Why `line` is not taken as a badge: an item or carton barcode says so; anything else is told
+/// what a badge looks like.
+pub fn not_a_badge(line: &str, ctx: &Context) -> Notice {
+    match barcode_kind(line, ctx) {
+        Some(BarcodeKind::Item) => strings::item_barcode_not_badge(),
+        Some(BarcodeKind::Carton) => strings::carton_label_not_badge(),
+        None => strings::not_a_badge(),
     }
 }
 

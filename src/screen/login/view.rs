@@ -30,7 +30,8 @@ pub fn chrome(state: &LoginState) -> Chrome {
     }
 }
 
-pub fn render_body(state: &LoginState, theme: Theme, area: Rect, buf: &mut Buffer) {
+/// `now` is the app's clock, in ticks: a locked badge counts down.
+pub fn render_body(state: &LoginState, theme: Theme, now: u64, area: Rect, buf: &mut Buffer) {
     let mut lines: Vec<Line> = Vec::new();
     match &state.step {
         LoginStep::Badge => {
@@ -59,7 +60,7 @@ pub fn render_body(state: &LoginState, theme: Theme, area: Rect, buf: &mut Buffe
         lines.push(Line::from(""));
         lines.push(Line::from(strings::badge_locked_explained(
             &locked.badge,
-            locked.seconds,
+            locked.seconds_left(now),
         )));
     }
     Paragraph::new(lines)

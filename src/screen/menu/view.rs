@@ -34,7 +34,10 @@ pub fn render_body(
     let mut lines: Vec<Line> = Vec::new();
     if let Some(operator) = operator {
         lines.push(Line::styled(
-            strings::operator_line(&operator.name, operator.role),
+            theme.fit().fit(
+                &strings::operator_line(&operator.name, operator.role),
+                usize::from(area.width),
+            ),
             theme.emphasis(),
         ));
     }

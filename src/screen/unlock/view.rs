@@ -26,16 +26,18 @@ pub fn render_body(state: &UnlockState, theme: Theme, area: Rect, buf: &mut Buff
         strings::SCAN_BADGE_TO_UNLOCK,
         theme.emphasis(),
     )];
-    if let Some((_, badge)) = &state.awaiting {
-        lines.push(Line::from(strings::badge_of(badge)));
+    if let Some(pending) = &state.awaiting {
+        lines.push(Line::from(strings::badge_of(&pending.badge)));
         lines.push(Line::from(strings::UNLOCKING));
     }
-    // Latest first, as many as fit.
-    let room = usize::from(area.height).saturating_sub(lines.len() + 1);
+    // A log of this visit, latest first, as many as fit: the message line says what just
+    // happened, this list what has been done.
+    let room = usize::from(area.height).saturating_sub(lines.len() + 2);
     if room > 0 && !state.unlocked.is_empty() {
         lines.push(Line::from(""));
-        for badge in state.unlocked.iter().rev().take(room.saturating_sub(1)) {
-            lines.push(Line::from(strings::unlocked(badge).short));
+        lines.push(Line::styled(strings::UNLOCKED_HERE, theme.heading()));
+        for badge in state.unlocked.iter().rev().take(room) {
+            lines.push(Line::from(badge.as_str()));
         }
     }
     Paragraph::new(lines)

@@ -7,10 +7,14 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
+use crate::ui::text::Fit;
+
 pub struct HeaderBar<'a> {
     pub left: &'a str,
     pub right: &'a str,
     pub style: Style,
+    /// How the left side is shortened when it alone does not fit.
+    pub fit: Fit,
 }
 
 impl Widget for HeaderBar<'_> {
@@ -22,7 +26,13 @@ impl Widget for HeaderBar<'_> {
         let width = usize::from(area.width);
         let left = Line::from(self.left).width();
         let right = Line::from(self.right).width();
-        buf.set_stringn(area.x, area.y, self.left, width, self.style);
+        buf.set_stringn(
+            area.x,
+            area.y,
+            self.fit.fit(self.left, width),
+            width,
+            self.style,
+        );
         if !self.right.is_empty() && left + 1 + right <= width {
             // Fits, so the width is below u16::MAX.
             let x = area.right() - u16::try_from(right).unwrap_or(area.width);

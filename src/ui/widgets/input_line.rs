@@ -1,9 +1,11 @@
 //! The input row: a prompt, what is being typed or scanned (PINs masked), and a drawn cursor.
 //! A long line shows its tail, where the typing happens. While the database is asked, `wait`
-//! shows on the right; typing goes on and is kept.
+//! shows on the right; typing goes on and is kept. A GS1 group separator shows as a mark in
+//! reverse video (`<GS>` in ASCII), never as a character a scanner could have typed.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
@@ -20,16 +22,18 @@ pub struct InputLine<'a> {
 }
 
 impl InputLine<'_> {
-    /// The text as shown: PINs as stars, the group separator as a visible mark rather than a
-    /// control character sent to the terminal.
-    fn shown(&self) -> String {
-        let separator = if self.theme.ascii { '^' } else { '␝' };
+    /// The text as shown, one piece per character: PINs as stars, the group separator as a
+    /// styled mark rather than a control character sent to the terminal.
+    fn pieces(&self) -> Vec<(String, Style)> {
         self.text
             .chars()
             .map(|c| match c {
-                _ if self.masked => '*',
-                GS => separator,
-                c => c,
+                _ if self.masked => ("*".to_string(), Style::new()),
+                GS => (
+                    self.theme.separator_mark().to_string(),
+                    self.theme.separator(),
+                ),
+                c => (c.to_string(), Style::new()),
             })
             .collect()
     }
@@ -52,15 +56,27 @@ impl Widget for InputLine<'_> {
         // Room for the text and the one-cell cursor.
         let room = usize::from(area.right().saturating_sub(after_prompt + 1))
             .saturating_sub(busy_width + 1);
-        let shown = self.shown();
-        let count = shown.chars().count();
-        let tail: String = shown.chars().skip(count.saturating_sub(room)).collect();
-        let x = after_prompt + 1;
+        // The tail that fits, whole pieces only.
+        let pieces = self.pieces();
+        let mut used = 0;
+        let mut start = pieces.len();
+        while start > 0 {
+            let piece = Line::from(pieces[start - 1].0.as_str()).width();
+            if used + piece > room {
+                break;
+            }
+            used += piece;
+            start -= 1;
+        }
+        let mut x = after_prompt + 1;
         if x < area.right() {
-            let (cursor_x, _) =
-                buf.set_stringn(x, area.y, &tail, room, ratatui::style::Style::new());
-            if cursor_x < area.right() {
-                buf.set_stringn(cursor_x, area.y, " ", 1, self.theme.cursor());
+            for (text, style) in &pieces[start..] {
+                let (next, _) =
+                    buf.set_stringn(x, area.y, text, usize::from(area.right() - x), *style);
+                x = next;
+            }
+            if x < area.right() {
+                buf.set_stringn(x, area.y, " ", 1, self.theme.cursor());
             }
         }
         if self.busy {
@@ -70,5 +86,31 @@ impl Widget for InputLine<'_> {
                 buf.set_stringn(x, area.y, strings::BUSY, busy, self.theme.muted());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::style::Modifier;
+
+    use super::*;
+    use crate::ui::buffer_text::buffer_text;
+
+    #[test]
+    fn a_group_separator_shows_as_a_reverse_video_mark_in_ascii() {
+        let area = Rect::new(0, 0, 30, 1);
+        let mut buf = Buffer::empty(area);
+        InputLine {
+            prompt: "Scan",
+            text: "0109\u{1d}10L7",
+            masked: false,
+            busy: false,
+            theme: Theme::PLAIN,
+        }
+        .render(area, &mut buf);
+        assert_eq!(buffer_text(&buf).trim_end(), "Scan> 0109<GS>10L7");
+        assert!(buf[(10, 0)].modifier.contains(Modifier::REVERSED));
+        assert!(!buf[(9, 0)].modifier.contains(Modifier::REVERSED));
     }
 }

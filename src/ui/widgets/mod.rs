@@ -10,6 +10,6 @@ pub mod too_small;
 pub use big_text::BigText;
 pub use header_bar::HeaderBar;
 pub use input_line::InputLine;
-pub use key_hints::KeyHints;
+pub use key_hints::{KeyHints, Paging};
 pub use message_line::MessageLine;
 pub use too_small::TooSmall;
