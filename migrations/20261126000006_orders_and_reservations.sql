@@ -20,6 +20,7 @@ create table orders (
     carrier_service_id integer references carrier_services,
     priority           integer not null default 0,  -- manual override; higher goes first
     ship_to            jsonb,
+    intake_fingerprint text,          -- what intake last stored, to tell a repeat from a change
     created_at         timestamptz not null default now(),
     updated_at         timestamptz not null default now(),
     primary key (warehouse_id, id),

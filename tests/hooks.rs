@@ -25,6 +25,8 @@ const PAID: &[u8] = include_bytes!("fixtures/shopify/orders_create_paid.json");
 const PAID_ID: &str = "5820471230001";
 /// A small limit, so the 413 test needs no large body.
 const BODY_LIMIT: usize = 64 * 1024;
+/// How long shutdown waits for connections left open.
+const GRACE: Duration = Duration::from_secs(2);
 
 struct Receiver {
     db: common::TestDb,
@@ -35,6 +37,10 @@ struct Receiver {
 
 impl Receiver {
     async fn start() -> Receiver {
+        Receiver::start_with(SecretSource::fixed(CHANNEL, SECRET)).await
+    }
+
+    async fn start_with(secrets: SecretSource) -> Receiver {
         logs();
         let db = common::fresh_db().await;
         demo::load(&db.pool).await.unwrap();
@@ -43,7 +49,9 @@ impl Receiver {
         let (stop, stopped) = oneshot::channel::<()>();
         let config = HooksConfig {
             body_limit: BODY_LIMIT,
-            secrets: SecretSource::fixed(CHANNEL, SECRET),
+            shutdown_grace: GRACE,
+            secrets,
+            ..HooksConfig::default()
         };
         let task = tokio::spawn(hooks::serve_with(
             db.pool.clone(),
@@ -67,28 +75,13 @@ impl Receiver {
 
     /// A delivery as Shopify sends it: signed with the channel's secret, with the shop's domain.
     async fn deliver(&self, topic: &str, event_id: &str, body: &[u8]) -> (u16, String) {
-        let signature = sign(&Secret::new(SECRET), body);
-        self.post(
-            &format!("/webhooks/shopify/{CHANNEL}"),
-            &[
-                ("X-Shopify-Topic", topic),
-                ("X-Shopify-Hmac-Sha256", &signature),
-                ("X-Shopify-Shop-Domain", SHOP),
-                ("X-Shopify-API-Version", "2026-01"),
-                ("X-Shopify-Webhook-Id", &format!("wh-{event_id}")),
-                ("X-Shopify-Event-Id", event_id),
-                ("X-Shopify-Triggered-At", "2026-03-02T15:14:29.000Z"),
-            ],
-            body,
-        )
-        .await
+        deliver(self.address, topic, event_id, body).await
     }
 
     async fn post(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
-        self.request("POST", path, headers, body).await
+        request(self.address, "POST", path, headers, body).await
     }
 
-    /// One HTTP/1.1 request on a new connection; the status and the body of the answer.
     async fn request(
         &self,
         method: &str,
@@ -96,47 +89,18 @@ impl Receiver {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> (u16, String) {
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nConnection: close\r\n",
-            self.address
-        );
-        let framed = headers.iter().any(|(name, _)| {
-            name.eq_ignore_ascii_case("content-length")
-                || name.eq_ignore_ascii_case("transfer-encoding")
-        });
-        if !framed {
-            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        request(self.address, method, path, headers, body).await
+    }
+
+    fn signal_stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        let mut stream = TcpStream::connect(self.address).await.unwrap();
-        stream.write_all(head.as_bytes()).await.unwrap();
-        stream.write_all(body).await.unwrap();
-        let mut answer = Vec::new();
-        tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer))
-            .await
-            .expect("an answer within 30 s")
-            .unwrap();
-        let answer = String::from_utf8(answer).unwrap();
-        let status: u16 = answer
-            .strip_prefix("HTTP/1.1 ")
-            .and_then(|rest| rest.get(..3))
-            .and_then(|code| code.parse().ok())
-            .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
-        let body = answer
-            .split_once("\r\n\r\n")
-            .map(|(_, body)| body.to_string())
-            .unwrap_or_default();
-        (status, body)
     }
 
     /// Stops the receiver and checks that it returned cleanly.
     async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.signal_stop();
         tokio::time::timeout(Duration::from_secs(30), &mut self.task)
             .await
             .expect("the receiver stops within 30 s")
@@ -148,6 +112,66 @@ impl Receiver {
         );
         self.db.drop_db().await;
     }
+}
+
+/// A delivery as Shopify sends it: signed with the channel's secret, with the shop's domain.
+async fn deliver(address: SocketAddr, topic: &str, event_id: &str, body: &[u8]) -> (u16, String) {
+    let signature = sign(&Secret::new(SECRET), body);
+    let webhook_id = format!("wh-{event_id}");
+    let headers = [
+        ("X-Shopify-Topic", topic),
+        ("X-Shopify-Hmac-Sha256", signature.as_str()),
+        ("X-Shopify-Shop-Domain", SHOP),
+        ("X-Shopify-API-Version", "2026-01"),
+        ("X-Shopify-Webhook-Id", webhook_id.as_str()),
+        ("X-Shopify-Event-Id", event_id),
+        ("X-Shopify-Triggered-At", "2026-03-02T15:14:29.000Z"),
+    ];
+    let path = format!("/webhooks/shopify/{CHANNEL}");
+    request(address, "POST", &path, &headers, body).await
+}
+
+/// One HTTP/1.1 request on a new connection; the status and the body of the answer.
+async fn request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nConnection: close\r\n"
+    );
+    let framed = headers.iter().any(|(name, _)| {
+        name.eq_ignore_ascii_case("content-length")
+            || name.eq_ignore_ascii_case("transfer-encoding")
+    });
+    if !framed {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer))
+        .await
+        .expect("an answer within 30 s")
+        .unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    let status: u16 = answer
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default();
+    (status, body)
 }
 
 /// The receiver's log lines, shown with a failing test's output (`RUST_LOG` to change the filter).
@@ -468,34 +492,79 @@ async fn requests_that_are_not_signed_order_webhooks_for_a_shopify_channel_are_r
 
 #[tokio::test]
 async fn a_channel_without_a_configured_secret_accepts_nothing() {
-    logs();
-    let db = common::fresh_db().await;
-    demo::load(&db.pool).await.unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let config = HooksConfig {
-        body_limit: BODY_LIMIT,
-        secrets: SecretSource::fixed("some-other-channel", SECRET),
-    };
-    let task = tokio::spawn(hooks::serve_with(
-        db.pool.clone(),
-        listener,
-        config,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    let r = Receiver {
-        db,
-        address,
-        stop: Some(stop),
-        task,
-    };
+    let r = Receiver::start_with(SecretSource::fixed("some-other-channel", SECRET)).await;
     let (status, body) = r.deliver("orders/create", "evt-ns-1", PAID).await;
     assert_eq!(status, 500, "{body}");
     assert!(!body.contains(SECRET));
     assert_eq!(orders_of_paid(r.pool()).await, 0);
     assert_eq!(events(r.pool()).await, 0);
     r.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_finishes_the_request_in_flight_and_does_not_wait_for_idle_clients() {
+    let mut r = Receiver::start().await;
+    let channel_id: i32 = sqlx::query_scalar("select id from channels where name = $1")
+        .bind(CHANNEL)
+        .fetch_one(r.pool())
+        .await
+        .unwrap();
+    // Hold the event's key in another transaction, so the delivery waits inside its own.
+    let mut blocker = r.pool().begin().await.unwrap();
+    sqlx::query(
+        "insert into webhook_events (channel_id, event_id, topic)
+         values ($1, 'evt-slow', 'orders/create')",
+    )
+    .bind(channel_id)
+    .execute(&mut *blocker)
+    .await
+    .unwrap();
+    let address = r.address;
+    let in_flight = tokio::spawn(deliver(address, "orders/create", "evt-slow", PAID));
+    // A client that opens a connection and never finishes its request.
+    let mut idle = TcpStream::connect(r.address).await.unwrap();
+    idle.write_all(b"POST /webhooks/shopify/shopify-main HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock'",
+        )
+        .fetch_one(r.pool())
+        .await
+        .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the delivery never waited"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    r.signal_stop();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !r.task.is_finished(),
+        "shutdown waits for the request in flight"
+    );
+    blocker.rollback().await.unwrap();
+    let (status, body) = in_flight.await.unwrap();
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    assert_eq!(orders_of_paid(r.pool()).await, 1);
+
+    // The idle client holds shutdown for the grace period at most.
+    let started = tokio::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(30), &mut r.task)
+        .await
+        .expect("the receiver stops after the grace period")
+        .unwrap()
+        .unwrap();
+    assert!(started.elapsed() < GRACE + Duration::from_secs(5));
+    assert!(TcpStream::connect(r.address).await.is_err());
+    drop(idle);
+    r.db.drop_db().await;
 }

@@ -440,3 +440,32 @@ async fn concurrent_intake_from_three_channels_never_reserves_more_than_stock() 
     assert_eq!(status, "reserved");
     assert_invariants(&db.pool).await;
 }
+
+#[tokio::test]
+async fn a_repeated_create_that_changed_updates_the_order_and_an_identical_one_does_nothing() {
+    let db = common::fresh_db().await;
+    let s = setup(&db.pool).await;
+    stock(&db.pool, &s, "MUG-BLUE", 5).await;
+    // Amazon polled again: the order first seen PENDING (held) comes back UNSHIPPED.
+    let mut pending = order("113-1", vec![line(1, "AMZ-MUG-BLUE", 2)]);
+    pending.hold_reason = Some("pending payment".into());
+    ingest(&db.pool, &s, &s.amazon, vec![pending.clone()]).await;
+    assert_eq!(status(&db.pool, &s.amazon, "113-1").await, "held");
+    assert_eq!(
+        ingest(&db.pool, &s, &s.amazon, vec![pending])
+            .await
+            .unchanged,
+        1
+    );
+    let report = ingest(
+        &db.pool,
+        &s,
+        &s.amazon,
+        vec![order("113-1", vec![line(1, "AMZ-MUG-BLUE", 2)])],
+    )
+    .await;
+    assert_eq!(report.updated, 1);
+    assert_eq!(status(&db.pool, &s.amazon, "113-1").await, "reserved");
+    assert_eq!(reserved(&db.pool, &s.amazon, "113-1").await, 2);
+    assert_invariants(&db.pool).await;
+}

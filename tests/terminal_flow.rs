@@ -174,7 +174,8 @@ async fn three_wrong_pins_lock_the_badge_until_a_supervisor_unlocks_it() {
     let screen = picker.scan("9998\r").await;
     assert!(screen.contains("Wrong PIN: 1 left"), "{screen}");
     let screen = picker.scan("9997\r").await;
-    assert!(screen.contains("Locked 60s"), "{screen}");
+    assert!(screen.contains("Badge locked"), "{screen}");
+    assert!(screen.contains("locked for 60s"), "{screen}");
     assert!(screen.contains("supervisor can"), "{screen}");
     assert_eq!(picker.bell.rings(), 3);
 
@@ -188,7 +189,7 @@ async fn three_wrong_pins_lock_the_badge_until_a_supervisor_unlocks_it() {
 
     // Even the right PIN is refused while locked: the badge itself is.
     let screen = picker.scan("P1001\r").await;
-    assert!(screen.contains("Locked"), "{screen}");
+    assert!(screen.contains("Badge locked"), "{screen}");
     assert!(screen.contains("Scan your badge"), "{screen}");
 
     let mut supervisor = Terminal80::new(&db.pool, &warehouse, 40, 8);
@@ -237,4 +238,143 @@ async fn a_burst_typed_ahead_of_the_database_is_kept_in_order() {
     assert!(screen.contains("MUG-BLUE Blue mug"), "{screen}");
     assert!(screen.contains("Avail 40"), "{screen}");
     assert_eq!(terminal.bell.rings(), 0);
+}
+
+/// Adds green tea, lot-controlled, in a case of 6 (GTIN-14 10095060001347) and eaches
+/// (00095060001340): the earliest lot sits in reserve, the next in the bin picked later.
+async fn lots(pool: &PgPool) {
+    sqlx::raw_sql(
+        "insert into locations (warehouse_id, code, kind, aisle, x, y, pick_sequence)
+             select id, 'A-01-01-2', 'bin'::location_kind, 'A', 1.0, 2.0, 2 from warehouses where code = 'W1'
+             union all select id, 'A-01-01-3', 'bin', 'A', 1.0, 3.0, 3 from warehouses where code = 'W1'
+             union all select id, 'R-01-01', 'reserve', 'A', 1.0, 9.0, 9 from warehouses where code = 'W1';
+         insert into skus (code, name, unit_weight_g, length_mm, width_mm, height_mm, case_pack, lot_controlled)
+             values ('TEA-GRN-LOOSE-250G', 'Green tea, loose leaf, 250 g tin', 300, 80, 80, 120, 6, true);
+         insert into barcodes (gtin, sku_id, symbology, units)
+             select '00095060001340', id, 'ean13', 1 from skus where code = 'TEA-GRN-LOOSE-250G'
+             union all select '10095060001347', id, 'gtin14', 6 from skus where code = 'TEA-GRN-LOOSE-250G';
+         select aisle_receive(w.id, s.id, l.id, q.qty, q.lot, q.expiry::date, o.id, 'flow test')
+           from warehouses w, skus s, operators o,
+                (values ('A-01-01-2', 10, 'T2', '2027-06-30'),
+                        ('A-01-01-3', 5, 'T1', '2027-01-31'),
+                        ('R-01-01', 60, 'T0', '2026-12-31')) as q(location, qty, lot, expiry)
+           join locations l on l.code = q.location
+          where w.code = 'W1' and s.code = 'TEA-GRN-LOOSE-250G' and o.badge = 'system:demo';",
+    )
+    .execute(pool)
+    .await
+    .expect("lots fixture");
+}
+
+#[tokio::test]
+async fn a_case_label_with_a_lot_shows_the_case_the_lot_and_the_lot_to_pick_first_on_top() {
+    let db = common::fresh_db().await;
+    let warehouse = floor(&db.pool).await;
+    lots(&db.pool).await;
+    let mut terminal = Terminal80::new(&db.pool, &warehouse, 80, 24);
+    terminal.scan("P1001\r1234\r").await;
+    terminal.scan("1").await;
+
+    // GS1-128: (01) the case, (10) lot T2, (17) its expiry; GS as Ctrl+5 would send it.
+    let screen = terminal
+        .scan("]C10110095060001347\u{1d}10T2\u{1d}17270630\r")
+        .await;
+    assert!(
+        screen.contains("Scanned: case x6, lot T2 in A-01-01-2"),
+        "{screen}"
+    );
+    // Bins first, earliest expiry first; reserve after the bins though its lot is older.
+    let at = |row: &str| screen.find(row).unwrap_or(usize::MAX);
+    assert!(
+        at("A-01-01-3 bin") < at("A-01-01-2 bin") && at("A-01-01-2 bin") < at("R-01-01"),
+        "{screen}"
+    );
+    // The code is whole: the SKU column is as wide as the longest code.
+    assert!(screen.contains("TEA-GRN-LOOSE-250G  Green tea"), "{screen}");
+
+    // A lot that is not on hand is said so.
+    let screen = terminal.scan("]C10110095060001347\u{1d}10NOPE\r").await;
+    assert!(screen.contains("lot NOPE not on hand"), "{screen}");
+    assert_eq!(terminal.bell.rings(), 0);
+}
+
+/// screen, raw, outcome, parsed, message, operator_id
+type JournalRow = (
+    String,
+    String,
+    String,
+    Option<serde_json::Value>,
+    Option<String>,
+    Option<i32>,
+);
+
+#[tokio::test]
+async fn scans_typed_ahead_in_an_inquiry_are_all_answered_and_journaled() {
+    let db = common::fresh_db().await;
+    let warehouse = floor(&db.pool).await;
+    let mut terminal = Terminal80::new(&db.pool, &warehouse, 40, 8);
+    // Badge, PIN, menu number and three scans in one burst: the second is on nobody's file
+    // and the third has a wrong check digit; neither costs the others.
+    let keys = "P1001\r1234\r1\rNOPE\r012345678901\r012345678905\r"
+        .chars()
+        .map(|c| {
+            let code = if c == '\r' {
+                KeyCode::Enter
+            } else {
+                KeyCode::Char(c)
+            };
+            Ok(TerminalEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+        })
+        .collect::<Vec<_>>();
+    terminal
+        .runtime
+        .run(futures_util::stream::iter(keys))
+        .await
+        .expect("run");
+    let screen = terminal.screen();
+    assert!(screen.contains("MUG-BLUE Blue mug"), "{screen}");
+    assert_eq!(terminal.bell.rings(), 2, "one beep for each refused scan");
+
+    let journal: Vec<JournalRow> = sqlx::query_as(
+        "select screen, raw, outcome, parsed, message, operator_id
+               from scan_journal order by scan_id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("journal");
+    let summary: Vec<(&str, &str, &str)> = journal
+        .iter()
+        .map(|(screen, raw, outcome, ..)| (screen.as_str(), raw.as_str(), outcome.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("login", "P1001", "lookup"),
+            ("inquiry", "NOPE", "lookup"),
+            ("inquiry", "012345678901", "rejected"),
+            ("inquiry", "012345678905", "lookup"),
+        ],
+        "the PIN is never journaled"
+    );
+    assert_eq!(
+        journal[3].3,
+        Some(serde_json::json!({"kind": "gtin", "gtin": "00012345678905"}))
+    );
+    assert!(
+        journal[2]
+            .4
+            .as_deref()
+            .is_some_and(|m| m.contains("check digit should be 5")),
+        "{journal:?}"
+    );
+    let picker: i32 = sqlx::query_scalar("select id from operators where badge = 'P1001'")
+        .fetch_one(&db.pool)
+        .await
+        .expect("picker");
+    assert_eq!(journal[1].5, Some(picker));
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar("select scan_id from scan_journal")
+        .fetch_all(&db.pool)
+        .await
+        .expect("ids");
+    assert!(ids.iter().all(|id| id.get_version_num() == 7), "{ids:?}");
 }

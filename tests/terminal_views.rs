@@ -8,7 +8,7 @@ use aisle::app::{App, Command, Event, Reply, update};
 use aisle::db::inquiry::{
     Barcode, ChannelFigure, Holding, ItemInquiry, LocationInquiry, PublishedFigure, StockAt,
 };
-use aisle::db::operators::Operator;
+use aisle::db::operators::{Operator, UnlockOutcome};
 use aisle::db::warehouses::Warehouse;
 use aisle::domain::availability::AllocationRule;
 use aisle::domain::role::Role;
@@ -411,10 +411,228 @@ fn every_screen_fits_every_size() {
             logged_in(w, h),
             inquiry_showing(w, h, "012345678905", Found::Item(Box::new(item()))),
             inquiry_showing(w, h, "A-01-02-1", Found::Location(Box::new(location()))),
+            inquiry_after_case_label(w, h),
+            inquiry_showing(w, h, "D-10-03-2", Found::Location(Box::new(long_codes()))),
         ] {
             let text = draw(&app);
             assert_eq!(text.lines().count(), usize::from(h));
             assert!(text.contains("DEMO"), "{w}x{h}: header missing\n{text}");
         }
     }
+}
+
+/// The inquiry after scanning a GS1-128 case label: (01) the case GTIN, (10) lot L2407.
+fn inquiry_after_case_label(width: u16, height: u16) -> App {
+    inquiry_showing(
+        width,
+        height,
+        "]C10110012345678902\u{1d}10L2407",
+        Found::Item(Box::new(item())),
+    )
+}
+
+#[test]
+fn a_case_label_shows_the_case_and_marks_its_lot() {
+    for (w, h) in SIZES {
+        let app = inquiry_after_case_label(w, h);
+        snapshot("inquiry_case_label", &app);
+    }
+    // The rows of the scanned lot stand out in reverse video; the others do not.
+    let app = inquiry_after_case_label(20, 16);
+    let size = app.size();
+    let mut terminal =
+        Terminal::new(TestBackend::new(size.width, size.height)).expect("test backend");
+    terminal
+        .draw(|frame| screen::view::render(&app, frame.area(), frame.buffer_mut()))
+        .expect("draw");
+    let buffer = terminal.backend().buffer();
+    let text = buffer_text(buffer);
+    let rows: Vec<&str> = text.lines().collect();
+    let reversed = |y: usize| {
+        buffer[(0, u16::try_from(y).expect("row"))]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    };
+    let lot_rows: Vec<usize> = (0..rows.len())
+        .filter(|&y| rows[y].starts_with(" L2407"))
+        .collect();
+    let other_rows: Vec<usize> = (0..rows.len())
+        .filter(|&y| rows[y].starts_with(" L2401"))
+        .collect();
+    assert!(!lot_rows.is_empty() && !other_rows.is_empty(), "{text}");
+    assert!(
+        lot_rows.iter().all(|&y| reversed(y) && reversed(y - 1)),
+        "{text}"
+    );
+    assert!(other_rows.iter().all(|&y| !reversed(y)), "{text}");
+}
+
+#[test]
+fn a_lot_not_on_hand_is_said_so() {
+    let app = inquiry_showing(
+        40,
+        8,
+        "(01)10012345678902(10)NOPE",
+        Found::Item(Box::new(item())),
+    );
+    let text = draw(&app);
+    assert!(
+        text.contains("Scanned: case x12, lot NOPE not on hand"),
+        "{text}"
+    );
+}
+
+fn long_codes() -> LocationInquiry {
+    let holding = |sku: &str, name: &str, lot: &str, expiry, on_hand| Holding {
+        sku: sku.into(),
+        name: name.into(),
+        lot: lot.into(),
+        expiry,
+        on_hand,
+    };
+    LocationInquiry {
+        warehouse_id: 1,
+        location_id: 9,
+        location: "D-10-03-2".into(),
+        kind: "bin".into(),
+        active: true,
+        contents: vec![
+            holding(
+                "BTL100-BLK-500ML",
+                "Steel Water Bottle, Black, 500 ml",
+                "",
+                None,
+                11,
+            ),
+            holding(
+                "COF100-COL-12OZ",
+                "Whole Bean Coffee, Colombia, 12 oz",
+                "COF1023B",
+                date(2027, 5, 31),
+                21,
+            ),
+        ],
+        on_hand: 32,
+    }
+}
+
+#[test]
+fn codes_are_never_shortened_names_are() {
+    for (w, h) in [(20, 16), (40, 8), (80, 24)] {
+        let app = inquiry_showing(w, h, "D-10-03-2", Found::Location(Box::new(long_codes())));
+        let text = draw(&app);
+        assert!(text.contains("BTL100-BLK-500ML"), "{w}x{h}\n{text}");
+        snapshot("inquiry_location_long_codes", &app);
+    }
+}
+
+#[test]
+fn help_pages_at_40x8_with_its_own_keys() {
+    let mut app = app_at(40, 8);
+    update(&mut app, key(KeyCode::F(1)));
+    snapshot("help_login_page1", &app);
+    update(&mut app, key(KeyCode::PageDown));
+    snapshot("help_login_page2", &app);
+}
+
+#[test]
+fn a_refused_badge_says_what_typed_ahead_was_dropped() {
+    for (w, h) in [(20, 16), (40, 8)] {
+        let mut app = app_at(w, h);
+        let Request::LookupBadge { request, .. } = one(keys(&mut app, "X9\r")) else {
+            panic!("expected a badge lookup")
+        };
+        keys(&mut app, "1234\r1\r");
+        answer(
+            &mut app,
+            Reply::BadgeLookedUp {
+                request,
+                result: Err(Error::UnknownBadge("X9".into())),
+            },
+        );
+        snapshot("login_discarded", &app);
+    }
+}
+
+#[test]
+fn an_item_barcode_at_the_badge_prompt() {
+    let mut app = app_at(20, 16);
+    let Request::LookupBadge { request, badge } = one(keys(&mut app, "3012345007429\r")) else {
+        panic!("expected a badge lookup")
+    };
+    answer(
+        &mut app,
+        Reply::BadgeLookedUp {
+            request,
+            result: Err(Error::UnknownBadge(badge)),
+        },
+    );
+    snapshot("login_item_barcode", &app);
+}
+
+fn supervisor() -> Operator {
+    Operator {
+        id: 12,
+        badge: "S3001".into(),
+        name: "Sam Super".into(),
+        role: Role::Supervisor,
+    }
+}
+
+#[test]
+fn unlocking_badges() {
+    for (w, h) in [(20, 16), (40, 8), (80, 24)] {
+        let mut app = at_pin_prompt(w, h);
+        let Request::Authenticate { request, .. } = one(keys(&mut app, "1234\r")) else {
+            panic!("expected authentication")
+        };
+        answer(
+            &mut app,
+            Reply::Authenticated {
+                request,
+                result: Ok(supervisor()),
+            },
+        );
+        keys(&mut app, "2");
+        let Request::Unlock { request, badge, .. } = one(keys(&mut app, "P1001\r")) else {
+            panic!("expected an unlock")
+        };
+        answer(
+            &mut app,
+            Reply::Unlocked {
+                request,
+                badge,
+                result: Ok(UnlockOutcome::Unlocked),
+            },
+        );
+        let Request::Unlock { request, badge, .. } = one(keys(&mut app, "ZZ99\r")) else {
+            panic!("expected an unlock")
+        };
+        answer(
+            &mut app,
+            Reply::Unlocked {
+                request,
+                badge: badge.clone(),
+                result: Err(Error::UnknownBadge(badge)),
+            },
+        );
+        snapshot("unlock_unknown_badge", &app);
+    }
+}
+
+#[test]
+fn a_group_separator_being_scanned_shows_as_a_mark() {
+    let mut app = logged_in(40, 8);
+    keys(&mut app, "1");
+    keys(&mut app, "]C10110012345678902");
+    update(
+        &mut app,
+        Event::Key(KeyEvent::new(KeyCode::Char('5'), KeyModifiers::CONTROL)),
+    );
+    keys(&mut app, "10L24");
+    let text = draw(&app);
+    assert!(
+        text.contains("Scan> ]C10110012345678902<GS>10L24"),
+        "{text}"
+    );
 }

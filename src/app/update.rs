@@ -625,7 +625,10 @@ mod tests {
         );
         // "No item" beeps, and the scan typed ahead is still asked: in an inquiry each scan
         // stands alone, and none is dropped.
-        let [Command::Beep, Command::Request(Request::Inquire { target, .. })] = next.as_slice()
+        let [
+            Command::Beep,
+            Command::Request(Request::Inquire { target, .. }),
+        ] = next.as_slice()
         else {
             panic!("{next:?}")
         };
@@ -695,7 +698,11 @@ mod tests {
                 result: Err(Error::UnknownBadge("X9".into())),
             },
         );
-        assert_eq!(commands, vec![Command::Beep], "the PIN is not taken for a badge");
+        assert_eq!(
+            commands,
+            vec![Command::Beep],
+            "the PIN is not taken for a badge"
+        );
         assert_eq!(app.typeahead().count(), 0);
         assert_eq!(app.discarded(), 2);
         assert_eq!(
@@ -803,8 +810,7 @@ mod tests {
     #[test]
     fn an_item_barcode_at_login_is_told_apart_from_a_badge() {
         let mut app = app();
-        let Request::LookupBadge { request, badge } =
-            only_request(keys(&mut app, "13012345007\r"))
+        let Request::LookupBadge { request, badge } = only_request(keys(&mut app, "13012345007\r"))
         else {
             panic!()
         };
@@ -816,7 +822,10 @@ mod tests {
                 result: Err(Error::UnknownBadge(badge)),
             },
         );
-        assert_eq!(app.notice().map(|n| n.short.as_str()), Some("No badge 13012345007"));
+        assert_eq!(
+            app.notice().map(|n| n.short.as_str()),
+            Some("No badge 13012345007")
+        );
         // A GTIN that is no one's badge.
         let Request::LookupBadge { request, badge } =
             only_request(keys(&mut app, "012345678905\r"))
@@ -835,7 +844,10 @@ mod tests {
             Some("That is an item barcode: scan your badge")
         );
         // GS1 data cannot be a badge at all.
-        assert_eq!(keys(&mut app, "(01)00012345678905(10)L7\r"), vec![Command::Beep]);
+        assert_eq!(
+            keys(&mut app, "(01)00012345678905(10)L7\r"),
+            vec![Command::Beep]
+        );
         assert_eq!(
             app.notice().map(|n| n.short.as_str()),
             Some("Item, not a badge")
@@ -907,7 +919,13 @@ mod tests {
     #[test]
     fn help_pages_on_a_short_screen_and_esc_closes_it() {
         let mut app = app();
-        update(&mut app, Event::Resize { width: 40, height: 8 });
+        update(
+            &mut app,
+            Event::Resize {
+                width: 40,
+                height: 8,
+            },
+        );
         update(
             &mut app,
             Event::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)),

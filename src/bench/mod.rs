@@ -36,11 +36,15 @@ impl ScratchDatabase {
         );
         let mut admin = PgConnection::connect_with(&connect::connect_options(server_url)?).await?;
         // Only [a-z0-9_] in the name, so quoting it is enough.
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE); CREATE DATABASE \"{name}\" TEMPLATE template0"
-        )))
-        .execute(&mut admin)
-        .await?;
+        // Two statements: neither may run inside a transaction block.
+        for sql in [
+            format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            format!("CREATE DATABASE \"{name}\" TEMPLATE template0"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await?;
+        }
         admin.close().await?;
         Ok(ScratchDatabase {
             server_url: server_url.to_string(),

@@ -90,6 +90,36 @@ struct MappedLine {
 struct MappedOrder {
     order: IncomingOrder,
     lines: Vec<MappedLine>,
+    /// What intake would store, condensed: a repeated `create` (Amazon is polled again, a file is
+    /// ingested twice) with the same fingerprint is a repeat; a different one (a hold lifted, a
+    /// line changed) is an update.
+    fingerprint: String,
+}
+
+/// A stable digest (FNV-1a over canonical JSON, whose object keys are sorted) of everything
+/// intake stores for an order.
+fn fingerprint(order: &IncomingOrder, lines: &[MappedLine]) -> String {
+    let content = serde_json::json!({
+        "reference": order.reference,
+        "hold": order.hold_reason,
+        "ship_by": order.ship_by,
+        "service": order.service_level,
+        "ship_to": order.ship_to,
+        "lines": lines
+            .iter()
+            .map(|l| (l.line_no, &l.external_line_id, l.sku_id, l.quantity, l.requires_shipping, &l.channel_sku))
+            .collect::<Vec<_>>(),
+    });
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in content.to_string().bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+fn still_in_queue(status: &str) -> bool {
+    matches!(status, "new" | "held" | "reserved" | "backordered")
 }
 
 /// Ingests parsed orders for a channel, in transactions of [`CHUNK_ORDERS`], and records every
@@ -177,12 +207,19 @@ pub async fn ingest_in(
     let mut seen = HashSet::new();
     let mut creates = Vec::new();
     let mut others = Vec::new();
-    for order in mapped {
+    for mut order in mapped {
         let id = order.order.external_id.clone();
         let first_time = seen.insert(id.clone());
         match (order.order.action, existing.get(&id), first_time) {
             (IntakeAction::Create, None, true) | (IntakeAction::Update, None, true) => {
                 creates.push(order)
+            }
+            (IntakeAction::Create, Some((_, status, stored)), true)
+                if stored.as_deref() != Some(order.fingerprint.as_str())
+                    && still_in_queue(status) =>
+            {
+                order.order.action = IntakeAction::Update;
+                others.push(order);
             }
             (IntakeAction::Create, _, _) => report.unchanged += 1,
             _ => others.push(order),
@@ -355,7 +392,12 @@ fn map_order(
             "expected each line number once, found it twice".into(),
         ));
     }
-    Ok(MappedOrder { order, lines })
+    let fingerprint = fingerprint(&order, &lines);
+    Ok(MappedOrder {
+        order,
+        lines,
+        fingerprint,
+    })
 }
 
 fn lookup(listings: &HashMap<String, (i32, i32)>, line: &IncomingLine) -> Option<(i32, i32)> {
@@ -388,13 +430,13 @@ async fn existing_orders(
     conn: &mut PgConnection,
     channel: &Channel,
     orders: &[MappedOrder],
-) -> Result<HashMap<String, (i64, String)>> {
+) -> Result<HashMap<String, (i64, String, Option<String>)>> {
     let ids: Vec<&str> = orders
         .iter()
         .map(|o| o.order.external_id.as_str())
         .collect();
-    let rows: Vec<(String, i64, String)> = sqlx::query_as(
-        "select external_id, id, status::text from orders
+    let rows: Vec<(String, i64, String, Option<String>)> = sqlx::query_as(
+        "select external_id, id, status::text, intake_fingerprint from orders
           where warehouse_id = $1 and channel_id = $2 and external_id = any($3)",
     )
     .bind(channel.warehouse_id)
@@ -404,7 +446,7 @@ async fn existing_orders(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(external_id, id, status)| (external_id, (id, status)))
+        .map(|(external_id, id, status, fingerprint)| (external_id, (id, status, fingerprint)))
         .collect())
 }
 
@@ -446,15 +488,17 @@ async fn create_orders(
     let stored: Vec<(i64, String, String)> = sqlx::query_as(
         "with input as (
              select * from unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[],
-                                  $7::timestamptz[], $8::text[], $9::jsonb[])
-                 as i(external_id, reference, hold_reason, ordered_at, ship_by, service_level, ship_to)
+                                  $7::timestamptz[], $8::text[], $9::jsonb[], $10::text[])
+                 as i(external_id, reference, hold_reason, ordered_at, ship_by, service_level, ship_to,
+                      fingerprint)
          )
          insert into orders (warehouse_id, channel_id, external_id, reference, status, hold_reason,
-                             ordered_at, ship_by, service_level, carrier_service_id, due_at, ship_to)
+                             ordered_at, ship_by, service_level, carrier_service_id, due_at, ship_to,
+                             intake_fingerprint)
          select $1, $2, i.external_id, i.reference,
                 case when i.hold_reason is null then 'new' else 'held' end::order_status,
                 i.hold_reason, i.ordered_at, i.ship_by, i.service_level, cs.id,
-                aisle_due_at(w.time_zone, cs.cutoff_local, i.ship_by, now()), i.ship_to
+                aisle_due_at(w.time_zone, cs.cutoff_local, i.ship_by, now()), i.ship_to, i.fingerprint
            from input i
            join warehouses w on w.id = $1
            left join shipping_rules sr on sr.channel_id = $2 and lower(sr.service_level) = lower(i.service_level)
@@ -471,6 +515,7 @@ async fn create_orders(
     .bind(&ship_by)
     .bind(&service_levels)
     .bind(&ship_to)
+    .bind(orders.iter().map(|o| o.fingerprint.as_str()).collect::<Vec<_>>())
     .fetch_all(&mut *conn)
     .await?;
     let ids: HashMap<&str, i64> = stored
@@ -653,6 +698,7 @@ async fn update_order(
     sqlx::query(
         "update orders o
             set reference = $3, hold_reason = $4, ship_by = $5, service_level = $6, ship_to = $7,
+                intake_fingerprint = $9,
                 status = case when $4::text is null then 'new' else 'held' end::order_status,
                 carrier_service_id = cs.id,
                 due_at = aisle_due_at(w.time_zone, cs.cutoff_local, $5, now()),
@@ -674,6 +720,7 @@ async fn update_order(
             .and_then(|s| serde_json::to_value(s).ok()),
     )
     .bind(channel.id)
+    .bind(&order.fingerprint)
     .execute(&mut *conn)
     .await?;
     let mut line_ids = Vec::with_capacity(order.lines.len());

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use sqlx::PgConnection;
 
 use super::{HooksState, signature};
+use crate::channels::ParsedOrders;
 use crate::channels::shopify::{self, ShopifyTopic};
 use crate::db::channels::{self, Channel};
 use crate::db::intake::{self, IntakeReport};
@@ -237,7 +238,10 @@ async fn receive(
     if event_id.len() > MAX_EVENT_ID || !event_id.bytes().all(|b| b.is_ascii_graphic()) {
         return Outcome::BadEventId;
     }
-    match apply(state, &channel, topic, event_id, &body).await {
+    // Parsed before the transaction opens, so that it holds the event's key no longer than the
+    // intake takes.
+    let parsed: ParsedOrders = vec![shopify::parse_order(&body, topic)];
+    match apply(state, &channel, topic, event_id, parsed).await {
         Ok(None) => Outcome::Duplicate,
         Ok(Some(report)) if report.rejected.is_empty() => Outcome::Stored(report),
         Ok(Some(report)) => Outcome::Rejected(report),
@@ -252,12 +256,12 @@ async fn apply(
     channel: &Channel,
     topic: ShopifyTopic,
     event_id: &str,
-    body: &[u8],
+    parsed: ParsedOrders,
 ) -> Result<Option<IntakeReport>> {
     let mut attempt = 1;
     loop {
         let mut tx = state.pool.begin().await?;
-        match apply_in(&mut tx, state, channel, topic, event_id, body).await {
+        match apply_in(&mut tx, state, channel, topic, event_id, parsed.clone()).await {
             Ok(Some(report)) => {
                 tx.commit().await?;
                 return Ok(Some(report));
@@ -281,7 +285,7 @@ async fn apply_in(
     channel: &Channel,
     topic: ShopifyTopic,
     event_id: &str,
-    body: &[u8],
+    parsed: ParsedOrders,
 ) -> Result<Option<IntakeReport>> {
     // A concurrent delivery of the same event waits here on the key until the first commits
     // (then finds it) or rolls back (then goes on).
@@ -300,7 +304,6 @@ async fn apply_in(
         return Ok(None);
     }
     let source = format!("webhook {} event {event_id}", topic.as_header());
-    let parsed = vec![shopify::parse_order(body, topic)];
     let report = intake::ingest_in(conn, channel, &source, parsed, &state.actor).await?;
     Ok(Some(report))
 }

@@ -41,8 +41,7 @@ impl Effects {
         let warehouse_id = self.warehouse_id;
         let scan_id = Uuid::now_v7();
         self.journal.spawn(async move {
-            if let Err(error) = inquiry::journal_scan(&pool, warehouse_id, scan_id, &record).await
-            {
+            if let Err(error) = inquiry::journal_scan(&pool, warehouse_id, scan_id, &record).await {
                 tracing::warn!(%error, %scan_id, screen = record.screen, "scan not journaled");
             }
         });

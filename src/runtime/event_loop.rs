@@ -9,9 +9,9 @@ use std::time::Duration;
 use crossterm::event::Event as TerminalEvent;
 use futures_util::future::poll_fn;
 use futures_util::{Stream, StreamExt};
-use std::task::Poll;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use std::task::Poll;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::bell::Bell;
@@ -254,8 +254,13 @@ mod tests {
         // Never connects: no key in this test reaches the database.
         let pool = PgPoolOptions::new().connect_lazy_with(PgConnectOptions::new());
         let terminal = Terminal::new(TestBackend::new(40, 8)).expect("test backend");
-        Runtime::new(terminal, app, Effects::new(pool, 1), CountingBell::default())
-            .expect("runtime")
+        Runtime::new(
+            terminal,
+            app,
+            Effects::new(pool, 1),
+            CountingBell::default(),
+        )
+        .expect("runtime")
     }
 
     /// Keys typed after the loop has gone idle are seen when they arrive, not at the next tick.

@@ -26,7 +26,12 @@ fn screen_keys(screen: &Screen) -> &'static [(&'static str, &'static str)] {
 const KEY_COLUMN: usize = 10;
 
 /// One line per key, or more where a narrow screen wraps the meaning under its key.
-fn key_lines(screen: &Screen, theme: Theme, compactness: Compactness, width: usize) -> Vec<Line<'static>> {
+fn key_lines(
+    screen: &Screen,
+    theme: Theme,
+    compactness: Compactness,
+    width: usize,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for (key, what) in screen_keys(screen).iter().chain(strings::HELP_COMMON) {
         match compactness {
@@ -91,7 +96,14 @@ pub fn chrome(screen: &Screen, page: usize, size: Size, under: Chrome) -> Chrome
     }
 }
 
-pub fn render(screen: &Screen, theme: Theme, page: usize, size: Size, area: Rect, buf: &mut Buffer) {
+pub fn render(
+    screen: &Screen,
+    theme: Theme,
+    page: usize,
+    size: Size,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let pages = pages(screen, theme, size);
     let last = pages.len().saturating_sub(1);
     let lines = pages.into_iter().nth(page.min(last)).unwrap_or_default();

@@ -84,7 +84,10 @@ pub fn parsed(scan: &Scan) -> Value {
                 elements.content_gtin.as_ref().map(|g| text(g.as_str())),
             );
             put("lot", elements.lot.as_deref().map(text));
-            put("expiry", elements.expiry.map(|d| Value::from(d.to_string())));
+            put(
+                "expiry",
+                elements.expiry.map(|d| Value::from(d.to_string())),
+            );
             put(
                 "best_before",
                 elements.best_before.map(|d| Value::from(d.to_string())),

@@ -4,11 +4,11 @@
 
 use crate::Error;
 use crate::app::notice::Notice;
+use crate::domain::availability::AllocationRule;
 use crate::domain::barcode::BarcodeError;
 use crate::domain::gs1::Gs1Error;
-use crate::domain::scan::ScanError;
-use crate::domain::availability::AllocationRule;
 use crate::domain::role::Role;
+use crate::domain::scan::ScanError;
 
 pub const APP_NAME: &str = "aisle";
 
@@ -139,6 +139,10 @@ pub fn scanned_lot_at(lot: &str, location: &str, more: usize) -> String {
     } else {
         format!("lot {lot} in {location}")
     }
+}
+
+pub fn scanned_lot(lot: &str) -> String {
+    format!("lot {lot}")
 }
 
 pub fn scanned_lot_missing(lot: &str) -> String {
@@ -313,8 +317,8 @@ pub fn unlock_refused(badge: &str, error: &Error) -> Notice {
             format!("No badge {badge} on file: nothing to unlock"),
         ),
         Error::NotAllowed { needs, .. } => Notice::error(
-            "Not allowed",
-            format!("Not allowed: unlocking badge {badge} needs {needs}"),
+            format!("Needs {needs}"),
+            format!("Only {needs} can unlock badge {badge}"),
         ),
         other => error_notice(other),
     }
@@ -429,9 +433,7 @@ pub fn error_notice(error: &Error) -> Notice {
             format!("No item {code}: expected a SKU code or barcode on file"),
         ),
         Error::UnknownLocation(code) => no_location(code),
-        Error::Invalid(detail) => {
-            Notice::error("Not accepted", format!("Not accepted: {detail}"))
-        }
+        Error::Invalid(detail) => Notice::error("Not accepted", format!("Not accepted: {detail}")),
         _ => Notice::error(
             "Not done: try again",
             "Not done: the database did not answer; try again",

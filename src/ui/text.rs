@@ -100,7 +100,9 @@ pub fn wrap_code(code: &str, width: usize) -> Vec<String> {
     if all.is_empty() {
         return vec![String::new()];
     }
-    all.chunks(width).map(|chunk| chunk.iter().collect()).collect()
+    all.chunks(width)
+        .map(|chunk| chunk.iter().collect())
+        .collect()
 }
 
 /// A code and its number on lines of `width`: one line when both fit, the number flush right;

@@ -153,7 +153,11 @@ impl Theme {
     /// What goes before an error on the message line: nothing where colour tells it apart
     /// from the reverse-video key-hint bar, `! ` where nothing else does.
     pub fn error_mark(&self) -> &'static str {
-        if self.colour { "" } else { crate::ui::strings::ERROR_MARK }
+        if self.colour {
+            ""
+        } else {
+            crate::ui::strings::ERROR_MARK
+        }
     }
 
     /// Characters for big digits: a full block, or `#` in ASCII.

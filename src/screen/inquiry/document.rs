@@ -220,6 +220,8 @@ fn lines(texts: Vec<String>, style: Style) -> Vec<Line<'static>> {
 struct ScanFacts {
     /// Each fact as words, so that lines break between words and never inside a code.
     facts: Vec<Vec<String>>,
+    /// The same without where the lot is, for when room is short (the marked rows say it).
+    brief: Vec<Vec<String>>,
     /// The lot to mark in the stock rows.
     lot: Option<String>,
 }
@@ -233,11 +235,14 @@ impl ScanFacts {
             .find(|barcode| barcode.gtin == scanned.gtin)
             .map_or(1, |barcode| barcode.units);
         let mut facts = Vec::new();
+        let mut brief = Vec::new();
         if units > 1 {
             facts.push(strings::scanned_case(units));
+            brief.push(strings::scanned_case(units));
         }
         if let Some(count) = scanned.count {
             facts.push(strings::scanned_count(count));
+            brief.push(strings::scanned_count(count));
         }
         let mut confirmed_expiry = false;
         if let Some(lot) = &scanned.lot {
@@ -246,41 +251,70 @@ impl ScanFacts {
                 .stock
                 .iter()
                 .any(|at| at.lot == *lot && at.expiry.is_some() && at.expiry == scanned.expiry);
-            facts.push(match places.next() {
-                Some(first) => strings::scanned_lot_at(lot, &first.location, places.count()),
-                None => strings::scanned_lot_missing(lot),
-            });
+            match places.next() {
+                Some(first) => {
+                    facts.push(strings::scanned_lot_at(
+                        lot,
+                        &first.location,
+                        places.count(),
+                    ));
+                    brief.push(strings::scanned_lot(lot));
+                }
+                None => {
+                    facts.push(strings::scanned_lot_missing(lot));
+                    brief.push(strings::scanned_lot_missing(lot));
+                }
+            }
         }
         // An expiry the stock row already shows is not repeated.
         if let Some(expiry) = scanned.expiry.filter(|_| !confirmed_expiry) {
             facts.push(strings::scanned_expiry(&date(Some(expiry))));
+            brief.push(strings::scanned_expiry(&date(Some(expiry))));
         }
         if facts.is_empty() {
             return None;
         }
-        Some(ScanFacts {
-            facts: facts
+        let words = |facts: Vec<String>| -> Vec<Vec<String>> {
+            facts
                 .iter()
                 .map(|fact| fact.split(' ').map(str::to_string).collect())
-                .collect(),
+                .collect()
+        };
+        Some(ScanFacts {
+            facts: words(facts),
+            brief: words(brief),
             lot: scanned.lot.clone(),
         })
     }
 
-    /// `Scanned: case x6, lot COF4826J in R-B-06`, wrapped between words.
-    fn lines(&self, prefix: &str, width: usize, theme: Theme) -> Vec<Line<'static>> {
-        let mut words = vec![prefix.to_string()];
-        let last = self.facts.len().saturating_sub(1);
-        for (i, fact) in self.facts.iter().enumerate() {
-            let mut fact = fact.clone();
-            if i < last
-                && let Some(word) = fact.last_mut()
-            {
-                word.push(',');
+    /// `Scanned: case x6, lot COF4826J in R-B-06`, wrapped between words; where that takes
+    /// more than `max_lines`, without where the lot is.
+    fn lines(
+        &self,
+        prefix: &str,
+        width: usize,
+        max_lines: usize,
+        theme: Theme,
+    ) -> Vec<Line<'static>> {
+        let wrapped = |facts: &[Vec<String>]| {
+            let mut words = vec![prefix.to_string()];
+            let last = facts.len().saturating_sub(1);
+            for (i, fact) in facts.iter().enumerate() {
+                let mut fact = fact.clone();
+                if i < last
+                    && let Some(word) = fact.last_mut()
+                {
+                    word.push(',');
+                }
+                words.extend(fact);
             }
-            words.extend(fact);
+            wrap_parts(&words, " ", width)
+        };
+        let mut text = wrapped(&self.facts);
+        if text.len() > max_lines {
+            text = wrapped(&self.brief);
         }
-        lines(wrap_parts(&words, " ", width), theme.emphasis())
+        lines(text, theme.emphasis())
     }
 
     fn marks(&self, lot: &str) -> bool {
@@ -296,15 +330,20 @@ fn item_document(item: &ItemInquiry, scanned: Option<&Scanned>, shape: Shape) ->
     } else {
         strings::SCANNED
     };
+    // On a screen of a few rows, pinned facts would leave too little for the stock: they
+    // lead the rows of the first page instead, on one line.
+    let pin = shape.height >= 10;
+    let max_lines = match (pin, shape.compactness) {
+        (false, _) => 1,
+        (true, Compactness::Ultracompact) => 2,
+        (true, _) => 3,
+    };
     let all_facts = |width: usize| {
         facts
             .as_ref()
-            .map(|facts| facts.lines(prefix, width, shape.theme))
+            .map(|facts| facts.lines(prefix, width, max_lines, shape.theme))
             .unwrap_or_default()
     };
-    // On a screen of a few rows, pinned facts would leave too little for the stock: they
-    // lead the rows of the first page instead.
-    let pin = shape.height >= 10;
     let pinned_facts = |width: usize| if pin { all_facts(width) } else { Vec::new() };
     let mut document = match shape.compactness {
         Compactness::Ultracompact => item_ultracompact(item, shape, pinned_facts, marks),
@@ -451,7 +490,9 @@ fn item_compact(
                 strings::ON_HAND_SHORT,
                 item.on_hand
             ),
-            w.saturating_sub(chars(strings::AVAILABLE_SHORT) + 1 + item.available.to_string().len()),
+            w.saturating_sub(
+                chars(strings::AVAILABLE_SHORT) + 1 + item.available.to_string().len(),
+            ),
         )),
     ]));
     pinned.extend(scanned_lines(w));
@@ -466,7 +507,12 @@ fn item_compact(
     }
     let location_w = widest(item.stock.iter().map(|at| at.location.as_str()), 4);
     let quantity_w = widest(
-        item.stock.iter().map(|at| at.on_hand.to_string()).collect::<Vec<_>>().iter().map(String::as_str),
+        item.stock
+            .iter()
+            .map(|at| at.on_hand.to_string())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
         3,
     );
     let middle = w.saturating_sub(location_w + quantity_w + 2);
@@ -689,7 +735,11 @@ fn item_full(
         .collect();
     let mut channels = Table::new(&channel_header, &channel_rows, &channel_aligns);
 
-    let barcode_header = [strings::BARCODES, strings::COLUMN_KIND, strings::COLUMN_UNITS];
+    let barcode_header = [
+        strings::BARCODES,
+        strings::COLUMN_KIND,
+        strings::COLUMN_UNITS,
+    ];
     let barcode_aligns = [Align::Left, Align::Left, Align::Right];
     let barcode_rows: Vec<Vec<String>> = item
         .barcodes
@@ -709,8 +759,18 @@ fn item_full(
         let titles: Vec<String> = titles.iter().map(|t| (*t).to_string()).collect();
         Line::styled(table.row(fit, &titles), theme.heading())
     };
-    let stock_heading = header(&stock, &stock_header);
-    let channel_heading = header(&channels, &channel_header);
+    // An empty table is headed by its name, not by columns over nothing.
+    let title = |text: &str| Line::styled(text.to_string(), theme.heading());
+    let stock_heading = if item.stock.is_empty() {
+        title(strings::STOCK)
+    } else {
+        header(&stock, &stock_header)
+    };
+    let channel_heading = if item.channels.is_empty() {
+        title(strings::CHANNELS)
+    } else {
+        header(&channels, &channel_header)
+    };
     let barcode_heading = header(&barcodes, &barcode_header);
 
     let mut left = Blocks::default();
@@ -794,9 +854,7 @@ fn figures_beside_big_available(item: &ItemInquiry, theme: Theme) -> Vec<Line<'s
 
 /// Consecutive holdings of one SKU (the contents come ordered by SKU code).
 fn by_sku(contents: &[Holding]) -> Vec<&[Holding]> {
-    contents
-        .chunk_by(|a, b| a.sku == b.sku)
-        .collect()
+    contents.chunk_by(|a, b| a.sku == b.sku).collect()
 }
 
 fn location_document(location: &LocationInquiry, shape: Shape) -> Document {
@@ -890,7 +948,10 @@ fn location_document(location: &LocationInquiry, shape: Shape) -> Document {
                     (sku_total, quantity_w, Align::Right),
                 ]))];
                 for holding in group.iter().filter(|h| has_lot(h)) {
-                    let detail = format!("  {}", lot_and_expiry(&holding.lot, holding.expiry).join(" "));
+                    let detail = format!(
+                        "  {}",
+                        lot_and_expiry(&holding.lot, holding.expiry).join(" ")
+                    );
                     let line = if group.len() == 1 {
                         fit.fit(&detail, w)
                     } else {
@@ -915,11 +976,23 @@ fn location_document(location: &LocationInquiry, shape: Shape) -> Document {
             ));
             pinned.push(Line::from(""));
             let lots = location.contents.iter().any(has_lot);
-            let sku_w = widest(location.contents.iter().map(|h| h.sku.as_str()), chars(strings::COLUMN_SKU));
-            let lot_w = widest(location.contents.iter().map(|h| h.lot.as_str()), chars(strings::COLUMN_LOT));
-            let quantities: Vec<String> =
-                location.contents.iter().map(|h| h.on_hand.to_string()).collect();
-            let quantity_w = widest(quantities.iter().map(String::as_str), chars(strings::COLUMN_QTY));
+            let sku_w = widest(
+                location.contents.iter().map(|h| h.sku.as_str()),
+                chars(strings::COLUMN_SKU),
+            );
+            let lot_w = widest(
+                location.contents.iter().map(|h| h.lot.as_str()),
+                chars(strings::COLUMN_LOT),
+            );
+            let quantities: Vec<String> = location
+                .contents
+                .iter()
+                .map(|h| h.on_hand.to_string())
+                .collect();
+            let quantity_w = widest(
+                quantities.iter().map(String::as_str),
+                chars(strings::COLUMN_QTY),
+            );
             let lot_columns = if lots { lot_w + 1 + 10 + 1 } else { 0 };
             let name_w = w
                 .saturating_sub(sku_w + 1 + lot_columns + quantity_w + 1)
@@ -954,7 +1027,13 @@ fn location_document(location: &LocationInquiry, shape: Shape) -> Document {
                         } else {
                             ("", "")
                         };
-                        Line::from(row(sku, name, &h.lot, &date(h.expiry), &h.on_hand.to_string()))
+                        Line::from(row(
+                            sku,
+                            name,
+                            &h.lot,
+                            &date(h.expiry),
+                            &h.on_hand.to_string(),
+                        ))
                     })
                     .collect();
                 rows.block(block);

@@ -124,9 +124,12 @@ impl LoginState {
                     let notice = not_a_badge(line, ctx);
                     let mut outcome = Outcome::refusal(notice.clone());
                     if !is_pin_shaped(line) {
-                        outcome
-                            .commands
-                            .push(journal::rejected(ctx, journal::LOGIN, line, &notice));
+                        outcome.commands.push(journal::rejected(
+                            ctx,
+                            journal::LOGIN,
+                            line,
+                            &notice,
+                        ));
                     }
                     outcome
                 }

@@ -80,9 +80,7 @@ impl UnlockState {
             return Outcome::none();
         };
         let (notice, outcome) = match result {
-            Ok(UnlockOutcome::WasNotLocked) => {
-                (strings::not_locked(&badge), ScanOutcome::Rejected)
-            }
+            Ok(UnlockOutcome::WasNotLocked) => (strings::not_locked(&badge), ScanOutcome::Rejected),
             Ok(UnlockOutcome::Unlocked) => {
                 let notice = strings::unlocked(&badge);
                 self.unlocked.push(badge.clone());

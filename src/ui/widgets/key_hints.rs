@@ -38,7 +38,11 @@ fn row_width(hints: &[Hint], right: &str) -> usize {
         .map(|(key, label)| width(key) + 1 + width(label))
         .sum();
     let gaps = hints.len().saturating_sub(1);
-    let right = if right.is_empty() { 0 } else { width(right) + 1 };
+    let right = if right.is_empty() {
+        0
+    } else {
+        width(right) + 1
+    };
     keys + gaps + right
 }
 
@@ -62,9 +66,9 @@ impl KeyHints<'_> {
         };
         let hints = self.hints;
         let mut candidates: Vec<(Vec<Hint>, String)> = vec![
-            (with(&hints, strings::KEY_PAGE), long_page.clone()),
-            (with(&hints, short_key), long_page),
-            (with(&hints, short_key), short_page.clone()),
+            (with(hints, strings::KEY_PAGE), long_page.clone()),
+            (with(hints, short_key), long_page),
+            (with(hints, short_key), short_page.clone()),
         ];
         for keep in (0..hints.len()).rev() {
             candidates.push((with(&hints[..keep], short_key), short_page.clone()));
