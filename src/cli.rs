@@ -819,7 +819,8 @@ impl DatabaseStatus {
             },
             if self.reachable { "yes" } else { "no" }
         );
-        if let Some(error) = &self.error {
+        let stopped_on_purpose = self.source == "embedded" && !self.embedded.running;
+        if let Some(error) = self.error.as_ref().filter(|_| !stopped_on_purpose) {
             text.push_str(&format!("  error: {error}\n"));
         }
         text.push_str(&format!(

@@ -162,7 +162,7 @@ pub struct IntakeBenchRound {
     pub ratio: f64,
 }
 
-/// Time spent in one PL/pgSQL function on the server over all rounds of a side
+/// Time spent in one function (PL/pgSQL, or SQL where not inlined) on the server over all rounds of a side
 /// (`pg_stat_user_functions`; total includes the functions it calls, self does not).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FunctionTime {
@@ -359,7 +359,7 @@ async fn open_pool(url: &str) -> Result<PgPool> {
         .after_connect(|conn, _meta| -> BoxFuture<'_, sqlx::Result<()>> {
             Box::pin(async move {
                 // Needs superuser (or SET privilege); without it there is no server breakdown.
-                if let Err(e) = sqlx::query("set track_functions = 'pl'")
+                if let Err(e) = sqlx::query("set track_functions = 'all'")
                     .execute(&mut *conn)
                     .await
                 {
@@ -752,7 +752,7 @@ async fn settle_side(
     })
 }
 
-/// Cumulative (calls, total ms, self ms) per PL/pgSQL function of the database, after asking the
+/// Cumulative (calls, total ms, self ms) per function (PL/pgSQL and SQL) of the database, after asking the
 /// backend to flush its pending statistics. Empty where functions are not tracked.
 async fn function_times(pool: &PgPool) -> Result<BTreeMap<String, (i64, f64, f64)>> {
     let tracked: String = sqlx::query_scalar("select current_setting('track_functions')")

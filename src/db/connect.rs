@@ -74,12 +74,16 @@ pub fn connect_options(url: &str) -> Result<PgConnectOptions> {
 /// down server shows at once.
 pub async fn open(url: &str, max_connections: u32) -> Result<PgPool> {
     let options = connect_options(url)?;
-    PgPoolOptions::new()
+    // One plain connection first: a refused connection fails at once, where the pool would keep
+    // retrying until its acquire timeout.
+    let first = PgConnection::connect_with(&options)
+        .await
+        .map_err(|err| connect_error(url, err))?;
+    let _ = first.close().await;
+    Ok(PgPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options)
-        .await
-        .map_err(|err| connect_error(url, err))
+        .connect_lazy_with(options))
 }
 
 /// [`open`], then apply pending migrations; reports whether the database was fresh (had no
@@ -115,14 +119,16 @@ pub async fn open_migrated(url: &str, max_connections: u32) -> Result<(PgPool, M
 }
 
 fn connect_error(url: &str, err: sqlx::Error) -> Error {
-    if err.as_database_error().is_some() {
+    let hint = if err.as_database_error().is_some() {
         // The server answered (wrong password, missing database): its words are clear.
-        return Error::Embedded(format!("cannot connect to {}: {err}", redacted_url(url)));
+        String::new()
+    } else {
+        " (is the server running? check DATABASE_URL, or unset it to use aisle's own cluster)".into()
+    };
+    Error::Connect {
+        url: redacted_url(url),
+        reason: format!("{err}{hint}"),
     }
-    Error::Embedded(format!(
-        "cannot connect to {}: {err} (is the server running? check DATABASE_URL)",
-        redacted_url(url)
-    ))
 }
 
 /// The URL with any password replaced by `***` (in the user-info part and in `password=`
