@@ -147,6 +147,14 @@ pub enum Command {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Receive Shopify webhooks over HTTP at /webhooks/shopify/CHANNEL: HMAC-verified with the
+    /// secret in AISLE_CHANNEL_<CHANNEL>_WEBHOOK_SECRET, deduplicated by event id, each order
+    /// stored and reserved at once. Runs until Ctrl+C or SIGTERM.
+    Hooks {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (TLS belongs to a proxy in front).
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+    },
     /// Open orders in the order the floor will work them, with due times and cutoff risk.
     Queue {
         /// Show at most this many orders.
@@ -347,6 +355,22 @@ async fn applied_migrations(pool: &PgPool) -> Result<i64> {
             .fetch_one(pool)
             .await?,
     )
+}
+
+/// Ctrl+C or SIGTERM (a service manager stopping us): finish what is in flight, then stop.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
 }
 
 /// Every file named (directories expanded, in name order), each ingested on its own.
@@ -684,6 +708,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 // Some orders were refused (the good ones are stored): scripts can tell.
                 return Ok(ExitCode::from(2));
             }
+        }
+        Some(Command::Hooks { listen }) => {
+            let pool = database(global).await?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|e| Error::io(format!("listening on {listen}"), e))?;
+            eprintln!("aisle hooks: listening on http://{listen}/webhooks/shopify/<channel>");
+            crate::hooks::serve(pool, listener, shutdown_signal()).await?;
         }
         Some(Command::Queue { limit, json }) => {
             let pool = database(global).await?;

@@ -324,6 +324,10 @@ fn every_subcommand_has_help() {
         vec!["operator", "list", "--help"],
         vec!["operator", "unlock", "--help"],
         vec!["operator", "set-pin", "--help"],
+        vec!["ingest", "--help"],
+        vec!["hooks", "--help"],
+        vec!["queue", "--help"],
+        vec!["intake-errors", "--help"],
     ] {
         let out = std::process::Command::new(common::aisle_bin())
             .args(&args)

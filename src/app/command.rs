@@ -106,6 +106,10 @@ pub enum Request {
         actor: Operator,
         badge: String,
     },
+    /// Which badges are locked now, for the unlock screen.
+    LockedBadges {
+        request: RequestId,
+    },
 }
 
 impl From<Request> for Command {

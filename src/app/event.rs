@@ -42,6 +42,10 @@ pub enum Reply {
         badge: String,
         result: Result<crate::db::operators::UnlockOutcome, Error>,
     },
+    LockedBadges {
+        request: RequestId,
+        result: Result<Vec<crate::db::inquiry::LockedBadge>, Error>,
+    },
 }
 
 impl Reply {
@@ -50,7 +54,8 @@ impl Reply {
             Reply::BadgeLookedUp { request, .. }
             | Reply::Authenticated { request, .. }
             | Reply::Inquired { request, .. }
-            | Reply::Unlocked { request, .. } => *request,
+            | Reply::Unlocked { request, .. }
+            | Reply::LockedBadges { request, .. } => *request,
         }
     }
 }

@@ -204,7 +204,11 @@ fn apply(app: &mut App, outcome: Outcome, commands: &mut Vec<Command>) {
             };
         }
         Some(Goto::Inquiry) => app.screen = Screen::Inquiry(InquiryState::default()),
-        Some(Goto::Unlock) => app.screen = Screen::Unlock(UnlockState::default()),
+        Some(Goto::Unlock) => {
+            let (state, command) = UnlockState::opened(&mut app.requests);
+            app.screen = Screen::Unlock(state);
+            commands.push(command);
+        }
         Some(Goto::LogOut) => {
             app.operator = None;
             app.typeahead.clear();

@@ -317,6 +317,30 @@ pub async fn location(
     }))
 }
 
+/// A badge locked by wrong PINs, for the supervisor's unlock screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct LockedBadge {
+    pub badge: String,
+    pub name: String,
+    /// Seconds until the lock ends by itself.
+    pub seconds_left: i64,
+}
+
+/// The badges locked now, the longest-locked first; a small read of the operators table.
+pub async fn locked_badges(pool: &PgPool) -> Result<Vec<LockedBadge>> {
+    let locked = sqlx::query_as(
+        "select badge, name,
+                greatest(0, ceil(extract(epoch from locked_until - now())))::bigint as seconds_left
+           from operators
+          where locked_until > now() and role <> 'system'
+          order by locked_until desc, badge
+          limit 50",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(locked)
+}
+
 /// What came of a scan, as the scan journal records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -147,6 +147,10 @@ async fn execute(pool: &PgPool, warehouse_id: i32, request: Request) -> Reply {
                 result,
             }
         }
+        Request::LockedBadges { request } => Reply::LockedBadges {
+            request,
+            result: inquiry::locked_badges(pool).await,
+        },
     };
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis() as u64,

@@ -115,6 +115,8 @@ fn render_body(app: &App, compactness: Compactness, area: Rect, buf: &mut Buffer
         Screen::Inquiry(state) => {
             super::inquiry::view::render_body(state, theme, app.size(), area, buf)
         }
-        Screen::Unlock(state) => super::unlock::view::render_body(state, theme, area, buf),
+        Screen::Unlock(state) => {
+            super::unlock::view::render_body(state, theme, app.ticks(), area, buf)
+        }
     }
 }

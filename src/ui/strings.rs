@@ -169,6 +169,12 @@ pub fn page_short(page: usize, pages: usize) -> String {
 pub const SCAN_BADGE_TO_UNLOCK: &str = "Scan the badge to unlock";
 pub const UNLOCKING: &str = "Unlocking...";
 pub const UNLOCKED_HERE: &str = "Unlocked so far";
+pub const LOCKED_NOW: &str = "Locked now";
+
+/// Seconds left, tersely: `42s`.
+pub fn seconds(seconds: u64) -> String {
+    format!("{seconds}s")
+}
 
 // Key hints for the footer: (key, what it does).
 pub const KEY_HELP: (&str, &str) = ("F1", "Help");

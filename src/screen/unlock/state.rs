@@ -3,7 +3,8 @@
 use crate::app::action::Action;
 use crate::app::command::{Request, RequestId};
 use crate::app::event::Reply;
-use crate::db::inquiry::ScanOutcome;
+use crate::app::command::{Command, RequestIds};
+use crate::db::inquiry::{LockedBadge, ScanOutcome};
 use crate::db::operators::UnlockOutcome;
 use crate::screen::context::Context;
 use crate::screen::journal;
@@ -25,9 +26,27 @@ pub struct UnlockState {
     pub awaiting: Option<Pending>,
     /// The badges unlocked on this visit, latest last.
     pub unlocked: Vec<String>,
+    /// The badges locked when last asked, and the tick of the app's clock then.
+    pub locked: Vec<LockedBadge>,
+    pub locked_at_tick: u64,
+    /// The list of locked badges asked for and not yet answered.
+    pub listing: Option<RequestId>,
 }
 
 impl UnlockState {
+    /// The screen as it opens, asking which badges are locked.
+    pub fn opened(requests: &mut RequestIds) -> (UnlockState, Command) {
+        let mut state = UnlockState::default();
+        let command = state.list_locked(requests);
+        (state, command)
+    }
+
+    fn list_locked(&mut self, requests: &mut RequestIds) -> Command {
+        let request = requests.next_id();
+        self.listing = Some(request);
+        Command::Request(Request::LockedBadges { request })
+    }
+
     pub fn is_busy(&self) -> bool {
         self.awaiting.is_some()
     }
@@ -68,13 +87,22 @@ impl UnlockState {
     }
 
     pub fn on_reply(&mut self, reply: Reply, ctx: &mut Context) -> Outcome {
-        let Reply::Unlocked {
-            request,
-            badge,
-            result,
-        } = reply
-        else {
-            return Outcome::none();
+        let (request, badge, result) = match reply {
+            Reply::Unlocked {
+                request,
+                badge,
+                result,
+            } => (request, badge, result),
+            Reply::LockedBadges { request, result } => {
+                if self.listing == Some(request) {
+                    self.listing = None;
+                    // The list only helps; if it cannot be read, scanning still works.
+                    self.locked = result.unwrap_or_default();
+                    self.locked_at_tick = ctx.ticks;
+                }
+                return Outcome::none();
+            }
+            _ => return Outcome::none(),
         };
         let Some(pending) = self.awaiting.take_if(|pending| pending.request == request) else {
             return Outcome::none();
@@ -106,6 +134,18 @@ impl UnlockState {
         );
         let mut outcome = Outcome::notice(notice);
         outcome.commands.push(record);
+        outcome.commands.push(self.list_locked(ctx.requests));
         outcome
+    }
+
+    /// The badges still locked at tick `now`, with the seconds each has left.
+    pub fn still_locked(&self, now: u64) -> impl Iterator<Item = (&LockedBadge, u64)> {
+        let elapsed = now.saturating_sub(self.locked_at_tick);
+        self.locked.iter().filter_map(move |locked| {
+            let left = u64::try_from(locked.seconds_left)
+                .unwrap_or(0)
+                .saturating_sub(elapsed);
+            (left > 0 && !self.unlocked.contains(&locked.badge)).then_some((locked, left))
+        })
     }
 }

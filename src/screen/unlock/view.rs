@@ -3,11 +3,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::state::UnlockState;
 use crate::screen::chrome::Chrome;
 use crate::ui::strings;
+use crate::ui::text::wrap_parts;
 use crate::ui::theme::Theme;
 
 pub fn chrome(_state: &UnlockState) -> Chrome {
@@ -21,17 +22,36 @@ pub fn chrome(_state: &UnlockState) -> Chrome {
     }
 }
 
-pub fn render_body(state: &UnlockState, theme: Theme, area: Rect, buf: &mut Buffer) {
-    let mut lines = vec![Line::styled(
-        strings::SCAN_BADGE_TO_UNLOCK,
-        theme.emphasis(),
-    )];
+/// `now` is the app's clock, in ticks: locks count down.
+pub fn render_body(state: &UnlockState, theme: Theme, now: u64, area: Rect, buf: &mut Buffer) {
+    let width = usize::from(area.width);
+    let fit = theme.fit();
+    let words: Vec<String> = strings::SCAN_BADGE_TO_UNLOCK
+        .split(' ')
+        .map(str::to_string)
+        .collect();
+    let mut lines: Vec<Line> = wrap_parts(&words, " ", width)
+        .into_iter()
+        .map(|line| Line::styled(line, theme.emphasis()))
+        .collect();
     if let Some(pending) = &state.awaiting {
         lines.push(Line::from(strings::badge_of(&pending.badge)));
         lines.push(Line::from(strings::UNLOCKING));
     }
+    // Who is locked now, so the supervisor knows which badge to ask for.
+    let locked: Vec<_> = state.still_locked(now).collect();
+    if !locked.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(strings::LOCKED_NOW, theme.heading()));
+        for (badge, seconds) in locked {
+            let left = strings::seconds(seconds);
+            let who = format!("{} {}", badge.badge, badge.name);
+            lines.push(Line::from(fit.left_right(&who, &left, width)));
+        }
+    }
     // A log of this visit, latest first, as many as fit: the message line says what just
     // happened, this list what has been done.
+    lines.truncate(usize::from(area.height));
     let room = usize::from(area.height).saturating_sub(lines.len() + 2);
     if room > 0 && !state.unlocked.is_empty() {
         lines.push(Line::from(""));
@@ -40,7 +60,5 @@ pub fn render_body(state: &UnlockState, theme: Theme, area: Rect, buf: &mut Buff
             lines.push(Line::from(badge.as_str()));
         }
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .render(area, buf);
+    Paragraph::new(lines).render(area, buf);
 }
