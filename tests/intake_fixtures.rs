@@ -119,7 +119,10 @@ async fn every_channels_fixtures_land_in_one_reserved_queue() {
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    assert_eq!(lines, 4, "the refunded sunglasses line has nothing left to ship");
+    assert_eq!(
+        lines, 4,
+        "the refunded sunglasses line has nothing left to ship"
+    );
     sh.ingest(
         "shopify-main",
         &["--topic", "orders/cancelled"],
@@ -228,13 +231,13 @@ async fn every_channels_fixtures_land_in_one_reserved_queue() {
         .collect();
     assert_eq!(acks.len(), 2, "one 997 per interchange's group: {acks:?}");
     let first =
-        std::fs::read_to_string(&report[0]["acknowledgements"][0].as_str().unwrap()).unwrap();
+        std::fs::read_to_string(report[0]["acknowledgements"][0].as_str().unwrap()).unwrap();
     assert!(
         first.contains("AK1*PO*101") && first.contains("AK5*A") && first.contains("AK9*A*1*1*1"),
         "{first}"
     );
     let second =
-        std::fs::read_to_string(&report[1]["acknowledgements"][0].as_str().unwrap()).unwrap();
+        std::fs::read_to_string(report[1]["acknowledgements"][0].as_str().unwrap()).unwrap();
     assert!(
         second.contains("AK9^P^2^2^1") || second.contains("AK9*P*2*2*1"),
         "{second}"

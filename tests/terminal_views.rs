@@ -6,7 +6,8 @@
 use aisle::app::command::{Found, Request};
 use aisle::app::{App, Command, Event, Reply, update};
 use aisle::db::inquiry::{
-    Barcode, ChannelFigure, Holding, ItemInquiry, LocationInquiry, PublishedFigure, StockAt,
+    Barcode, ChannelFigure, Holding, ItemInquiry, LocationInquiry, LockedBadge, PublishedFigure,
+    StockAt,
 };
 use aisle::db::operators::{Operator, UnlockOutcome};
 use aisle::db::warehouses::Warehouse;
@@ -614,6 +615,22 @@ fn unlocking_badges() {
                 request,
                 badge: badge.clone(),
                 result: Err(Error::UnknownBadge(badge)),
+            },
+        );
+        // The list of locked badges, asked for again after each unlock.
+        let screen::Screen::Unlock(state) = app.screen() else {
+            panic!("expected the unlock screen")
+        };
+        let request = state.listing.expect("the locked badges are asked for");
+        answer(
+            &mut app,
+            Reply::LockedBadges {
+                request,
+                result: Ok(vec![LockedBadge {
+                    badge: "K2001".into(),
+                    name: "Kim Lee-Varga".into(),
+                    seconds_left: 42,
+                }]),
             },
         );
         snapshot("unlock_unknown_badge", &app);

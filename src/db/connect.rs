@@ -123,7 +123,8 @@ fn connect_error(url: &str, err: sqlx::Error) -> Error {
         // The server answered (wrong password, missing database): its words are clear.
         String::new()
     } else {
-        " (is the server running? check DATABASE_URL, or unset it to use aisle's own cluster)".into()
+        " (is the server running? check DATABASE_URL, or unset it to use aisle's own cluster)"
+            .into()
     };
     Error::Connect {
         url: redacted_url(url),

@@ -1,17 +1,17 @@
 //! Postgres: the pool, the migrator, the embedded default, and one file of SQL per aggregate.
 
 pub mod catalog;
+pub mod channels;
 pub mod connect;
 pub mod data_dir;
 pub mod demo;
+pub mod edi_intake;
 pub mod embedded;
 pub mod inquiry;
+pub mod intake;
 pub mod invariants;
 pub mod inventory;
 pub mod migrate;
 pub mod operators;
-pub mod warehouses;
-pub mod channels;
-pub mod intake;
 pub mod queue;
-pub mod edi_intake;
+pub mod warehouses;

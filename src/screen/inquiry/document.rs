@@ -506,15 +506,8 @@ fn item_compact(
         rows.block(vec![Line::from(fit.fit(strings::NO_STOCK, w))]);
     }
     let location_w = widest(item.stock.iter().map(|at| at.location.as_str()), 4);
-    let quantity_w = widest(
-        item.stock
-            .iter()
-            .map(|at| at.on_hand.to_string())
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str),
-        3,
-    );
+    let quantities: Vec<String> = item.stock.iter().map(|at| at.on_hand.to_string()).collect();
+    let quantity_w = widest(quantities.iter().map(String::as_str), 3);
     let middle = w.saturating_sub(location_w + quantity_w + 2);
     for at in &item.stock {
         let mut detail = lot_and_expiry(&at.lot, at.expiry);
@@ -625,7 +618,8 @@ impl Table {
         fit.columns(&cells)
     }
 
-    /// Drops columns from the end (and from `rows`) while the table is wider than `width`.
+    /// Drops columns from the end, down to `keep`, while the table is wider than `width`;
+    /// rows drawn after that leave the dropped cells out.
     fn narrow_to(&mut self, keep: usize, width: usize) {
         while self.columns.len() > keep && self.width() > width {
             self.columns.pop();

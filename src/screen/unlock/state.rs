@@ -1,9 +1,9 @@
 //! Scanning badges to unlock, one after another.
 
 use crate::app::action::Action;
+use crate::app::command::{Command, RequestIds};
 use crate::app::command::{Request, RequestId};
 use crate::app::event::Reply;
-use crate::app::command::{Command, RequestIds};
 use crate::db::inquiry::{LockedBadge, ScanOutcome};
 use crate::db::operators::UnlockOutcome;
 use crate::screen::context::Context;
