@@ -155,6 +155,11 @@ pub enum Command {
         #[arg(long)]
         listen: std::net::SocketAddr,
     },
+    /// Benchmarks that print figures beside a baseline run in the same process.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Open orders in the order the floor will work them, with due times and cutoff risk.
     Queue {
         /// Show at most this many orders.
@@ -174,6 +179,26 @@ pub enum Command {
     Operator {
         #[command(subcommand)]
         command: OperatorCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Bulk intake (set-wise, reservation included) against a naive intake (a statement per row,
+    /// a transaction per order), alternating rounds, medians and their ratio. Works in a scratch
+    /// database of its own on the same server, dropped afterwards.
+    Intake {
+        /// Order lines per round for our intake.
+        #[arg(long, default_value_t = 200_000)]
+        lines: usize,
+        /// Order lines per round for the naive intake (it is slow; lines per second compare).
+        #[arg(long, default_value_t = 20_000)]
+        naive_lines: usize,
+        /// Rounds of each side, alternating.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[command(flatten)]
+        json: JsonFlag,
     },
 }
 
@@ -716,6 +741,30 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 .map_err(|e| Error::io(format!("listening on {listen}"), e))?;
             eprintln!("aisle hooks: listening on http://{listen}/webhooks/shopify/<channel>");
             crate::hooks::serve(pool, listener, shutdown_signal()).await?;
+        }
+        Some(Command::Bench {
+            command:
+                BenchCommand::Intake {
+                    lines,
+                    naive_lines,
+                    rounds,
+                    json,
+                },
+        }) => {
+            let target =
+                connect::resolve(global.database_url.clone(), global.data_dir.clone()).await?;
+            let options = crate::bench::intake::IntakeBenchOptions {
+                lines,
+                naive_lines,
+                rounds,
+                ..Default::default()
+            };
+            let report = crate::bench::intake::run(&target.url, options).await?;
+            print(
+                json.json,
+                &report,
+                crate::bench::intake::IntakeBenchReport::to_text,
+            )?;
         }
         Some(Command::Queue { limit, json }) => {
             let pool = database(global).await?;

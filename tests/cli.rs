@@ -328,6 +328,8 @@ fn every_subcommand_has_help() {
         vec!["hooks", "--help"],
         vec!["queue", "--help"],
         vec!["intake-errors", "--help"],
+        vec!["bench", "--help"],
+        vec!["bench", "intake", "--help"],
     ] {
         let out = std::process::Command::new(common::aisle_bin())
             .args(&args)
