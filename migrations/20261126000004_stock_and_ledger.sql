@@ -12,7 +12,7 @@ create table stock (
     primary key (warehouse_id, location_id, sku_id, lot),
     foreign key (warehouse_id, location_id) references locations,
     constraint stock_on_hand_not_negative check (on_hand >= 0)
-);
+) with (fillfactor = 70);  -- room on each page for HOT updates: stock rows change on every scan
 create index stock_by_sku on stock (warehouse_id, sku_id);
 
 -- Per (warehouse, sku): sellable on hand (bins and reserve) and reserved-not-yet-picked.
@@ -25,7 +25,7 @@ create table sku_positions (
     open_reserved    integer not null default 0 check (open_reserved >= 0),
     primary key (warehouse_id, sku_id),
     constraint reservations_within_stock check (open_reserved <= sellable_on_hand)
-);
+) with (fillfactor = 50);  -- updated by every change of a SKU's availability: keep updates HOT
 
 create type ledger_kind as enum ('receive', 'move', 'adjust', 'count', 'ship');
 

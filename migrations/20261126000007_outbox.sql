@@ -27,7 +27,7 @@ create table outbox (
     primary key (warehouse_id, id),
     check ((kind = 'stock') = (sku_id is not null)),
     check (kind <> 'stock' or quantity >= 0)
-);
+) with (fillfactor = 70);  -- stock figures are rewritten in place as availability moves
 create unique index outbox_one_stock_figure on outbox (warehouse_id, channel_id, sku_id)
     where kind = 'stock';
 create index outbox_due on outbox (next_attempt_at) where status = 'pending';

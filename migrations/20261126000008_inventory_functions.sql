@@ -129,8 +129,9 @@ begin
     insert into sku_positions (warehouse_id, sku_id)
     select p_wh, s from unnest(p_skus) s order by s
     on conflict do nothing;
-    perform 1 from sku_positions
-     where warehouse_id = p_wh and sku_id = any(p_skus) order by sku_id for update;
+    perform 1 from unnest(p_skus) as x(sku_id)
+      join sku_positions p on p.warehouse_id = p_wh and p.sku_id = x.sku_id
+     order by p.sku_id for update of p;
 end $$;
 
 -- The position row of one (warehouse, sku), locked.
@@ -269,10 +270,11 @@ language sql as $$
                greatest(0, least(coalesce(l.cap, 2147483647)::bigint,
                                  coalesce(p.sellable_on_hand - p.open_reserved, 0)::bigint
                                      * l.share_pct / 100 - l.buffer))::integer as quantity
-          from channel_listings l
+          from unnest(p_skus) as x(sku_id)
+          join channel_listings l on l.sku_id = x.sku_id
           join channels c on c.id = l.channel_id
           left join sku_positions p on p.warehouse_id = p_wh and p.sku_id = l.sku_id
-         where l.sku_id = any(p_skus) and c.warehouse_id = p_wh and c.active
+         where c.warehouse_id = p_wh and c.active
     ), changed as (
         insert into outbox as o (warehouse_id, channel_id, kind, sku_id, quantity)
         select p_wh, channel_id, 'stock', sku_id, quantity from figures

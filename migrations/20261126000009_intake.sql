@@ -64,6 +64,9 @@ create index tasks_open on tasks (warehouse_id, kind) where status in ('open', '
 -- SKU's free units are granted to its lines in queue order (a running sum, not a loop), order
 -- statuses are settled and every moved channel figure upserted. Lines short of stock stay
 -- backordered. Returns the units reserved.
+-- Ids arrive as arrays and are joined through unnest(), never `= any(...)`: a plan over
+-- `= any` of thousands of ids either scans whole tables (a generic plan) or spends longer
+-- estimating the list than running the query (a custom one).
 create function aisle_reserve_lines(p_wh integer, p_lines bigint[]) returns bigint
 language plpgsql as $$
 declare
@@ -71,24 +74,28 @@ declare
     v_orders  bigint[];
     v_granted bigint;
 begin
-    select array_agg(distinct sku_id order by sku_id), array_agg(distinct order_id)
+    select array_agg(distinct l.sku_id order by l.sku_id), array_agg(distinct l.order_id)
       into v_skus, v_orders
-      from order_lines
-     where warehouse_id = p_wh and id = any(p_lines) and requires_shipping;
+      from unnest(p_lines) as x(id)
+      join order_lines l on l.warehouse_id = p_wh and l.id = x.id
+     where l.requires_shipping;
     if v_skus is null then
         return 0;
     end if;
     perform inv_lock_positions(p_wh, v_skus);
 
     with demand as (
+        -- Reservations are looked up per line (by key), not joined: a join lets the planner hash
+        -- the whole table.
         select l.id, l.sku_id,
-               l.quantity - l.cancelled_qty - l.picked_qty - coalesce(r.quantity, 0) as want,
+               l.quantity - l.cancelled_qty - l.picked_qty
+                 - coalesce((select r.quantity from reservations r
+                              where r.warehouse_id = l.warehouse_id and r.order_line_id = l.id), 0) as want,
                o.priority, o.due_at, o.ship_by, o.ordered_at, o.id as order_id, l.line_no
-          from order_lines l
+          from unnest(p_lines) as x(id)
+          join order_lines l on l.warehouse_id = p_wh and l.id = x.id
           join orders o on o.warehouse_id = l.warehouse_id and o.id = l.order_id
-          left join reservations r on r.warehouse_id = l.warehouse_id and r.order_line_id = l.id
-         where l.warehouse_id = p_wh and l.id = any(p_lines) and l.requires_shipping
-           and o.status in ('new', 'held', 'reserved', 'backordered')
+         where l.requires_shipping and o.status in ('new', 'held', 'reserved', 'backordered')
     ), ranked as (
         select d.*, sum(want) over (partition by sku_id
                                     order by priority desc, due_at asc nulls last, ship_by asc nulls last,
@@ -119,10 +126,12 @@ begin
            updated_at = now()
       from (select l.order_id,
                    bool_or(l.requires_shipping
-                           and l.quantity - l.cancelled_qty - l.picked_qty - coalesce(r.quantity, 0) > 0) as short
-              from order_lines l
-              left join reservations r on r.warehouse_id = l.warehouse_id and r.order_line_id = l.id
-             where l.warehouse_id = p_wh and l.order_id = any(v_orders)
+                           and l.quantity - l.cancelled_qty - l.picked_qty
+                               - coalesce((select r.quantity from reservations r
+                                            where r.warehouse_id = l.warehouse_id
+                                              and r.order_line_id = l.id), 0) > 0) as short
+              from unnest(v_orders) as x(order_id)
+              join order_lines l on l.warehouse_id = p_wh and l.order_id = x.order_id
              group by l.order_id) s
      where o.warehouse_id = p_wh and o.id = s.order_id and o.status in ('new', 'reserved', 'backordered')
        and o.status <> case when s.short then 'backordered'::order_status else 'reserved' end;

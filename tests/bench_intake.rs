@@ -16,6 +16,8 @@ async fn a_tiny_run_ingests_both_sides_and_cleans_up() {
         naive_lines: 300,
         skus: 500,
         seed: 7,
+        warmup_lines: 500,
+        analyze: true,
     };
     let report = intake::run(&server, options).await.expect("benchmark runs");
 

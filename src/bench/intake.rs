@@ -91,6 +91,13 @@ pub struct IntakeBenchOptions {
     pub skus: usize,
     /// Seed of the generated orders and catalogue.
     pub seed: u64,
+    /// Order lines ingested (by ours, untimed) before the first round, so that the tables are
+    /// not empty when their statistics are first taken. 0 for none.
+    pub warmup_lines: usize,
+    /// Refresh the planner's statistics of the intake tables (`ANALYZE`, untimed) before every
+    /// timed side, as autovacuum would on a live server. Without statistics, plans made for
+    /// empty tables make every chunk scan all orders and intake slows as the tables grow.
+    pub analyze: bool,
 }
 
 impl Default for IntakeBenchOptions {
@@ -101,6 +108,8 @@ impl Default for IntakeBenchOptions {
             naive_lines: 20_000,
             skus: 5_000,
             seed: 2026,
+            warmup_lines: 20_000,
+            analyze: true,
         }
     }
 }
@@ -117,6 +126,10 @@ impl IntakeBenchOptions {
         check(
             (1..=10_000_000).contains(&self.lines),
             "--lines must be from 1 to 10,000,000",
+        )?;
+        check(
+            self.warmup_lines <= 10_000_000,
+            "the warm-up takes at most 10,000,000 lines",
         )?;
         check(
             (1..=10_000_000).contains(&self.naive_lines),
@@ -187,6 +200,10 @@ pub struct IntakeBenchReport {
     pub naive_lines: usize,
     pub naive_orders: usize,
     pub chunk_orders: usize,
+    /// Lines ingested untimed before the first round.
+    pub warmup_lines: usize,
+    /// Whether statistics were refreshed before every timed side.
+    pub analyzed: bool,
     pub rounds: Vec<IntakeBenchRound>,
     pub ours_lines_per_sec_median: f64,
     pub naive_lines_per_sec_median: f64,
@@ -382,14 +399,40 @@ async fn run_on(
     let catalogue = Catalogue::new(options.skus);
     let started = Instant::now();
     // Every unit the whole run is expected to ask for, to size the stock.
-    let expected_units =
-        (options.rounds * (options.lines + options.naive_lines)) as f64 * MEAN_QUANTITY;
+    let expected_units = (options.warmup_lines
+        + options.rounds * (options.lines + options.naive_lines)) as f64
+        * MEAN_QUANTITY;
     let warehouse_id = build_warehouse(pool, &catalogue, expected_units).await?;
     let channel = channels::by_name(pool, CHANNEL).await?;
     let actor = operators::system_actor(pool, SystemActor::Intake).await?;
     sqlx::query("analyze").execute(pool).await?;
     let setup_seconds = started.elapsed().as_secs_f64();
     let machine = MachineNotes::gather(pool).await?;
+
+    let mut warmup_lines = 0;
+    if options.warmup_lines > 0 {
+        // A stream of its own (round 0), under its own ids.
+        let mut orders = generate_orders(
+            &catalogue,
+            SeededRng::stream(options.seed, 0),
+            "W-",
+            options.warmup_lines,
+        )
+        .into_iter();
+        // In growing slices, each up to three times what is stored, with statistics refreshed
+        // after each as autovacuum would (it analyzes a table once a tenth of it changed): a
+        // slice never runs on plans made for much smaller tables.
+        let mut slice = 500;
+        loop {
+            let part: Vec<IncomingOrder> = orders.by_ref().take(slice).collect();
+            if part.is_empty() {
+                break;
+            }
+            warmup_lines += run_ours(pool, &channel, &actor, 0, part).await?.lines;
+            refresh_statistics(pool, options.analyze).await?;
+            slice *= 3;
+        }
+    }
 
     let mut rounds = Vec::with_capacity(options.rounds);
     let mut ours_functions = BTreeMap::new();
@@ -409,11 +452,13 @@ async fn run_on(
             options.naive_lines,
         );
 
+        refresh_statistics(pool, options.analyze).await?;
         let before = function_times(pool).await?;
         let ours = run_ours(pool, &channel, &actor, round, ours_orders).await?;
         let ours = settle_side(pool, warehouse_id, "ours", round, ours).await?;
         accumulate(&mut ours_functions, &before, &function_times(pool).await?);
 
+        refresh_statistics(pool, options.analyze).await?;
         let before = function_times(pool).await?;
         let naive = run_naive(pool, &channel, naive_orders).await?;
         let naive = settle_side(pool, warehouse_id, "naive", round, naive).await?;
@@ -475,6 +520,25 @@ async fn run_on(
             thousands(lines as f64)
         ));
     }
+    if warmup_lines > 0 {
+        notes.push(format!(
+            "{} lines were ingested untimed before the first round (a warm-up)",
+            thousands(warmup_lines as f64)
+        ));
+    }
+    if options.analyze {
+        notes.push(format!(
+            "the intake tables were analyzed (untimed) before every timed side, as autovacuum \
+             would on a live server (autovacuum is {} here)",
+            machine.autovacuum
+        ));
+    } else {
+        notes.push(
+            "the intake tables were not analyzed between sides: with autovacuum off, plans \
+             rest on whatever statistics the tables had"
+                .to_string(),
+        );
+    }
     if machine.build == "debug" {
         notes.push("a debug build: measure with a release build".to_string());
     }
@@ -493,6 +557,8 @@ async fn run_on(
         naive_lines,
         naive_orders,
         chunk_orders: CHUNK_ORDERS,
+        warmup_lines,
+        analyzed: options.analyze,
         invariant_checks: rounds.len() * 2,
         ours_lines_per_sec_median: ours_median,
         naive_lines_per_sec_median: naive_median,
@@ -750,6 +816,16 @@ async fn settle_side(
         orders_by_status: statuses.into_iter().collect(),
         invariant_violations: 0,
     })
+}
+
+/// `ANALYZE` of the tables intake writes and reads, when asked to.
+async fn refresh_statistics(pool: &PgPool, analyze: bool) -> Result<()> {
+    if analyze {
+        sqlx::query("analyze orders, order_lines, reservations, sku_positions, outbox")
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Cumulative (calls, total ms, self ms) per function (PL/pgSQL and SQL) of the database, after asking the

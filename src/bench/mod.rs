@@ -150,17 +150,24 @@ pub struct MachineNotes {
     pub postgres: String,
     pub synchronous_commit: String,
     pub shared_buffers: String,
+    /// `on` or `off`: without autovacuum, tables keep the statistics they were last analyzed
+    /// with.
+    pub autovacuum: String,
 }
 
 impl MachineNotes {
     pub async fn gather(pool: &PgPool) -> Result<MachineNotes> {
-        let (postgres, synchronous_commit, shared_buffers): (String, String, String) =
-            sqlx::query_as(
-                "select current_setting('server_version'), current_setting('synchronous_commit'),
-                        current_setting('shared_buffers')",
-            )
-            .fetch_one(pool)
-            .await?;
+        let (postgres, synchronous_commit, shared_buffers, autovacuum): (
+            String,
+            String,
+            String,
+            String,
+        ) = sqlx::query_as(
+            "select current_setting('server_version'), current_setting('synchronous_commit'),
+                    current_setting('shared_buffers'), current_setting('autovacuum')",
+        )
+        .fetch_one(pool)
+        .await?;
         Ok(MachineNotes {
             cpus: std::thread::available_parallelism().map_or(1, usize::from),
             os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
@@ -172,18 +179,20 @@ impl MachineNotes {
             postgres,
             synchronous_commit,
             shared_buffers,
+            autovacuum,
         })
     }
 
     pub fn to_text(&self) -> String {
         format!(
-            "{} CPU(s), {}, {} build; PostgreSQL {} (synchronous_commit {}, shared_buffers {})",
+            "{} CPU(s), {}, {} build; PostgreSQL {} (synchronous_commit {}, shared_buffers {}, autovacuum {})",
             self.cpus,
             self.os,
             self.build,
             self.postgres,
             self.synchronous_commit,
-            self.shared_buffers
+            self.shared_buffers,
+            self.autovacuum
         )
     }
 }
