@@ -270,7 +270,7 @@ language sql as $$
                greatest(0, least(coalesce(l.cap, 2147483647)::bigint,
                                  coalesce(p.sellable_on_hand - p.open_reserved, 0)::bigint
                                      * l.share_pct / 100 - l.buffer))::integer as quantity
-          from unnest(p_skus) as x(sku_id)
+          from (select distinct unnest(p_skus)) as x(sku_id)
           join channel_listings l on l.sku_id = x.sku_id
           join channels c on c.id = l.channel_id
           left join sku_positions p on p.warehouse_id = p_wh and p.sku_id = l.sku_id
