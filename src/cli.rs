@@ -595,6 +595,17 @@ fn item_text(item: &inquiry::ItemInquiry) -> String {
     text.trim_end().to_string()
 }
 
+/// The database, the warehouse and the signed-in operator, for commands that change stock.
+async fn floor_session(
+    global: &GlobalArgs,
+    who: &OperatorArgs,
+) -> Result<(PgPool, Warehouse, Operator)> {
+    let pool = database(global).await?;
+    let warehouse = warehouse(&pool, global).await?;
+    let actor = sign_in(&pool, who).await?;
+    Ok((pool, warehouse, actor))
+}
+
 async fn warehouse(pool: &PgPool, global: &GlobalArgs) -> Result<Warehouse> {
     warehouses::resolve(pool, global.warehouse.as_deref()).await
 }
@@ -648,9 +659,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             who,
             json,
         }) => {
-            let pool = database(global).await?;
-            let warehouse = warehouse(&pool, global).await?;
-            let actor = sign_in(&pool, &who).await?;
+            let (pool, warehouse, actor) = floor_session(global, &who).await?;
             let receipt = inventory::Receipt {
                 sku,
                 location,
@@ -675,9 +684,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             who,
             json,
         }) => {
-            let pool = database(global).await?;
-            let warehouse = warehouse(&pool, global).await?;
-            let actor = sign_in(&pool, &who).await?;
+            let (pool, warehouse, actor) = floor_session(global, &who).await?;
             let transfer = inventory::Transfer {
                 sku,
                 from,
@@ -702,9 +709,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             who,
             json,
         }) => {
-            let pool = database(global).await?;
-            let warehouse = warehouse(&pool, global).await?;
-            let actor = sign_in(&pool, &who).await?;
+            let (pool, warehouse, actor) = floor_session(global, &who).await?;
             let adjustment = inventory::Adjustment {
                 sku,
                 location,
