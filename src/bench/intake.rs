@@ -1259,7 +1259,7 @@ mod tests {
         let a = generate_orders(&catalogue, SeededRng::stream(1, 1), "O1-", 5_000);
         let b = generate_orders(&catalogue, SeededRng::stream(1, 1), "N1-", 500);
         let lines: usize = a.iter().map(|o| o.lines.len()).sum();
-        assert!(lines >= 5_000 && lines < 5_007);
+        assert!((5_000..5_007).contains(&lines));
         assert!(a.iter().all(|o| (1..=7).contains(&o.lines.len())));
         // The naive side gets the first orders of the same stream under other ids.
         assert_eq!(a[0].lines, b[0].lines);
