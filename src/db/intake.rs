@@ -436,8 +436,14 @@ async fn existing_orders(
         .map(|o| o.order.external_id.as_str())
         .collect();
     let rows: Vec<(String, i64, String, Option<String>)> = sqlx::query_as(
-        "select external_id, id, status::text, intake_fingerprint from orders
-          where warehouse_id = $1 and channel_id = $2 and external_id = any($3)",
+        // Probed by key, id by id (LATERAL ... LIMIT 1): as a join or `= any`, the planner
+        // scans the whole orders table once it is large.
+        "select o.external_id, o.id, o.status::text, o.intake_fingerprint
+           from unnest($3::text[]) as x(external_id)
+          cross join lateral (
+                select e.external_id, e.id, e.status, e.intake_fingerprint from orders e
+                 where e.warehouse_id = $1 and e.channel_id = $2 and e.external_id = x.external_id
+                 limit 1) o",
     )
     .bind(channel.warehouse_id)
     .bind(channel.id)
@@ -450,134 +456,115 @@ async fn existing_orders(
         .collect())
 }
 
-/// Stores new orders set-wise and reserves them. Orders someone else stored meanwhile (the same
-/// external id) are counted unchanged.
+/// Stores new orders set-wise and reserves them, in one call of `aisle_intake_orders`, which
+/// grants free units before it inserts, so every row is written once. Orders someone else stored
+/// meanwhile (the same external id) are counted unchanged.
 async fn create_orders(
     conn: &mut PgConnection,
     channel: &Channel,
     orders: &[MappedOrder],
 ) -> Result<IntakeReport> {
     let mut report = IntakeReport::default();
-    let external_ids: Vec<&str> = orders
-        .iter()
-        .map(|o| o.order.external_id.as_str())
-        .collect();
-    let references: Vec<Option<&str>> = orders
-        .iter()
-        .map(|o| o.order.reference.as_deref())
-        .collect();
-    let holds: Vec<Option<&str>> = orders
-        .iter()
-        .map(|o| o.order.hold_reason.as_deref())
-        .collect();
-    let ordered_at: Vec<DateTime<Utc>> = orders.iter().map(|o| o.order.ordered_at).collect();
-    let ship_by: Vec<Option<DateTime<Utc>>> = orders.iter().map(|o| o.order.ship_by).collect();
-    let service_levels: Vec<Option<&str>> = orders
-        .iter()
-        .map(|o| o.order.service_level.as_deref())
-        .collect();
-    let ship_to: Vec<Option<serde_json::Value>> = orders
-        .iter()
-        .map(|o| {
-            o.order
-                .ship_to
-                .as_ref()
-                .and_then(|s| serde_json::to_value(s).ok())
-        })
-        .collect();
-    let stored: Vec<(i64, String, String)> = sqlx::query_as(
-        "with input as (
-             select * from unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[],
-                                  $7::timestamptz[], $8::text[], $9::jsonb[], $10::text[])
-                 as i(external_id, reference, hold_reason, ordered_at, ship_by, service_level, ship_to,
-                      fingerprint)
-         )
-         insert into orders (warehouse_id, channel_id, external_id, reference, status, hold_reason,
-                             ordered_at, ship_by, service_level, carrier_service_id, due_at, ship_to,
-                             intake_fingerprint)
-         select $1, $2, i.external_id, i.reference,
-                case when i.hold_reason is null then 'new' else 'held' end::order_status,
-                i.hold_reason, i.ordered_at, i.ship_by, i.service_level, cs.id,
-                aisle_due_at(w.time_zone, cs.cutoff_local, i.ship_by, now()), i.ship_to, i.fingerprint
-           from input i
-           join warehouses w on w.id = $1
-           left join shipping_rules sr on sr.channel_id = $2 and lower(sr.service_level) = lower(i.service_level)
-           left join carrier_services cs on cs.id = sr.carrier_service_id
-         on conflict (warehouse_id, channel_id, external_id) do nothing
-         returning id, external_id, status::text",
+    let batch = IntakeBatch::of(orders);
+    let stored: Vec<(String, i64, String, i32, i64)> = sqlx::query_as(
+        "select * from aisle_intake_orders($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                                           $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
     )
     .bind(channel.warehouse_id)
     .bind(channel.id)
-    .bind(&external_ids)
-    .bind(&references)
-    .bind(&holds)
-    .bind(&ordered_at)
-    .bind(&ship_by)
-    .bind(&service_levels)
-    .bind(&ship_to)
-    .bind(orders.iter().map(|o| o.fingerprint.as_str()).collect::<Vec<_>>())
+    .bind(&batch.external_ids)
+    .bind(&batch.references)
+    .bind(&batch.holds)
+    .bind(&batch.ordered_at)
+    .bind(&batch.ship_by)
+    .bind(&batch.service_levels)
+    .bind(&batch.ship_to)
+    .bind(&batch.fingerprints)
+    .bind(&batch.line_orders)
+    .bind(&batch.line_nos)
+    .bind(&batch.external_line_ids)
+    .bind(&batch.channel_skus)
+    .bind(&batch.sku_ids)
+    .bind(&batch.quantities)
+    .bind(&batch.channel_quantities)
+    .bind(&batch.channel_units)
+    .bind(&batch.requires_shipping)
+    .bind(&batch.descriptions)
     .fetch_all(&mut *conn)
     .await?;
-    let ids: HashMap<&str, i64> = stored
-        .iter()
-        .map(|(id, ext, _)| (ext.as_str(), *id))
-        .collect();
     report.unchanged = orders.len() - stored.len();
     report.created = stored.len();
-
-    let mut line_orders = Vec::new();
-    let mut line_nos = Vec::new();
-    let mut external_line_ids = Vec::new();
-    let mut channel_skus = Vec::new();
-    let mut sku_ids = Vec::new();
-    let mut quantities = Vec::new();
-    let mut channel_quantities = Vec::new();
-    let mut channel_units = Vec::new();
-    let mut requires_shipping = Vec::new();
-    let mut descriptions = Vec::new();
-    for order in orders {
-        let Some(order_id) = ids.get(order.order.external_id.as_str()) else {
-            continue;
-        };
-        for line in &order.lines {
-            line_orders.push(*order_id);
-            line_nos.push(line.line_no);
-            external_line_ids.push(line.external_line_id.clone());
-            channel_skus.push(line.channel_sku.clone());
-            sku_ids.push(line.sku_id);
-            quantities.push(line.quantity);
-            channel_quantities.push(line.channel_quantity);
-            channel_units.push(line.channel_unit);
-            requires_shipping.push(line.requires_shipping);
-            descriptions.push(line.description.clone());
-        }
+    for (external_id, id, status, lines, reserved) in stored {
+        report.lines += usize::try_from(lines).unwrap_or_default();
+        report.units_reserved += reserved;
+        report.orders.push(StoredOrder {
+            external_id,
+            id,
+            status,
+        });
     }
-    let line_ids: Vec<i64> = sqlx::query_scalar(
-        "insert into order_lines (warehouse_id, order_id, line_no, external_line_id, channel_sku,
-                                  sku_id, quantity, channel_quantity, channel_unit,
-                                  requires_shipping, description)
-         select $1, * from unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::int[],
-                                  $7::int[], $8::int[], $9::text[], $10::bool[], $11::text[])
-         returning id",
-    )
-    .bind(channel.warehouse_id)
-    .bind(&line_orders)
-    .bind(&line_nos)
-    .bind(&external_line_ids)
-    .bind(&channel_skus)
-    .bind(&sku_ids)
-    .bind(&quantities)
-    .bind(&channel_quantities)
-    .bind(&channel_units)
-    .bind(&requires_shipping)
-    .bind(&descriptions)
-    .fetch_all(&mut *conn)
-    .await?;
-    report.lines = line_ids.len();
-    report.units_reserved = reserve_lines(conn, channel.warehouse_id, &line_ids).await?;
-    let order_ids: Vec<i64> = stored.iter().map(|(id, _, _)| *id).collect();
-    report.orders = statuses(conn, channel.warehouse_id, &order_ids).await?;
     Ok(report)
+}
+
+/// A batch of new orders as the parallel arrays `aisle_intake_orders` takes; a line names its
+/// order by the order's 1-based place in the batch.
+#[derive(Default)]
+struct IntakeBatch<'a> {
+    external_ids: Vec<&'a str>,
+    references: Vec<Option<&'a str>>,
+    holds: Vec<Option<&'a str>>,
+    ordered_at: Vec<DateTime<Utc>>,
+    ship_by: Vec<Option<DateTime<Utc>>>,
+    service_levels: Vec<Option<&'a str>>,
+    ship_to: Vec<Option<serde_json::Value>>,
+    fingerprints: Vec<&'a str>,
+    line_orders: Vec<i32>,
+    line_nos: Vec<i32>,
+    external_line_ids: Vec<Option<&'a str>>,
+    channel_skus: Vec<Option<&'a str>>,
+    sku_ids: Vec<Option<i32>>,
+    quantities: Vec<i32>,
+    channel_quantities: Vec<i32>,
+    channel_units: Vec<&'static str>,
+    requires_shipping: Vec<bool>,
+    descriptions: Vec<Option<&'a str>>,
+}
+
+impl<'a> IntakeBatch<'a> {
+    fn of(orders: &'a [MappedOrder]) -> Self {
+        let mut batch = IntakeBatch::default();
+        for (place, mapped) in (1_i32..).zip(orders) {
+            let order = &mapped.order;
+            batch.external_ids.push(&order.external_id);
+            batch.references.push(order.reference.as_deref());
+            batch.holds.push(order.hold_reason.as_deref());
+            batch.ordered_at.push(order.ordered_at);
+            batch.ship_by.push(order.ship_by);
+            batch.service_levels.push(order.service_level.as_deref());
+            batch.ship_to.push(
+                order
+                    .ship_to
+                    .as_ref()
+                    .and_then(|s| serde_json::to_value(s).ok()),
+            );
+            batch.fingerprints.push(&mapped.fingerprint);
+            for line in &mapped.lines {
+                batch.line_orders.push(place);
+                batch.line_nos.push(line.line_no);
+                batch
+                    .external_line_ids
+                    .push(line.external_line_id.as_deref());
+                batch.channel_skus.push(line.channel_sku.as_deref());
+                batch.sku_ids.push(line.sku_id);
+                batch.quantities.push(line.quantity);
+                batch.channel_quantities.push(line.channel_quantity);
+                batch.channel_units.push(line.channel_unit);
+                batch.requires_shipping.push(line.requires_shipping);
+                batch.descriptions.push(line.description.as_deref());
+            }
+        }
+        batch
+    }
 }
 
 async fn reserve_lines(
