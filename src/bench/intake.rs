@@ -496,7 +496,7 @@ async fn run_on(
     let mut notes = vec![
         format!(
             "ours is intake::ingest: chunks of {CHUNK_ORDERS} orders, one transaction each, set-wise \
-             inserts and one aisle_reserve_lines per chunk"
+             inserts and reservation in one aisle_intake_orders call per chunk"
         ),
         "naive is a transaction per order and a statement per row: a SELECT per line for its \
          listing, an INSERT for the order and one per line, then aisle_reserve_order"

@@ -2,9 +2,11 @@
 //!
 //! A batch is mapped first (channel SKUs through the channel's listings, cases into eaches), so
 //! that an order that cannot be stored is refused on its own and recorded in `intake_errors`.
-//! New orders then go in set-wise — one `UNNEST` insert for the orders, one for their lines, and
-//! one call of `aisle_reserve_lines`, which grants each SKU's free units to the batch's lines in
-//! queue order. Updates and cancellations are rare and go one order at a time. Each order runs
+//! New orders then go in set-wise, in one call of `aisle_intake_orders` per chunk: it locks the
+//! SKUs' positions, grants each SKU's free units to the batch's lines in queue order, and writes
+//! every order with its final status and every line with its reservation, each row once.
+//! Updates and cancellations are rare and go one order at a time (re-reserved by
+//! `aisle_reserve_lines`). Each order runs
 //! under a savepoint of its own when the set-wise path fails, so one bad order never stops the
 //! good ones. Intake is idempotent per (channel, external id).
 
