@@ -13,5 +13,6 @@ pub mod invariants;
 pub mod inventory;
 pub mod migrate;
 pub mod operators;
+pub mod pick_batches;
 pub mod queue;
 pub mod warehouses;

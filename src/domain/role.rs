@@ -31,6 +31,8 @@ pub enum Permission {
     UnlockBadge,
     /// Look up an item or location.
     Inquire,
+    /// Claim pick batches and confirm picks (simulated pickers are a system actor).
+    Pick,
 }
 
 impl Permission {
@@ -42,6 +44,7 @@ impl Permission {
             Permission::ManageOperators => "manage operators",
             Permission::UnlockBadge => "unlock a badge",
             Permission::Inquire => "look up items",
+            Permission::Pick => "pick",
         }
     }
 
@@ -52,6 +55,7 @@ impl Permission {
             Permission::Adjust | Permission::UnlockBadge => "a supervisor or admin",
             Permission::ManageOperators => "an admin",
             Permission::Inquire => "any operator",
+            Permission::Pick => "a picker, supervisor or admin",
         }
     }
 }
@@ -62,6 +66,7 @@ impl Role {
         use Role::*;
         match permission {
             Inquire => true,
+            Pick => matches!(self, Picker | Supervisor | Admin | System),
             Receive | Move => matches!(self, Picker | Packer | Supervisor | Admin | System),
             Adjust => matches!(self, Supervisor | Admin | System),
             UnlockBadge => matches!(self, Supervisor | Admin),
