@@ -160,6 +160,16 @@ pub enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Release pick batches once, as the planner: reserved orders in queue order, allocated to
+    /// bins, grouped into carts of close-together orders and routed; replenishments where bins
+    /// fall short.
+    Plan {
+        /// Release at most this many batches.
+        #[arg(long, default_value_t = 20)]
+        batches: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Open orders in the order the floor will work them, with due times and cutoff risk.
     Queue {
         /// Show at most this many orders.
@@ -184,6 +194,21 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Metres walked with our batches and routes against first-come-first-served batches walked
+    /// in an S-shape, on the same generated orders (no database).
+    Walking {
+        /// Orders per round.
+        #[arg(long, default_value_t = 2_000)]
+        orders: usize,
+        /// Totes per cart (one order per tote).
+        #[arg(long, default_value_t = 8)]
+        cart_size: usize,
+        /// Rounds, each with a new draw of orders.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Bulk intake (set-wise, reservation included) against a naive intake (a statement per row,
     /// a transaction per order), alternating rounds, medians and their ratio. Works in a scratch
     /// database of its own on the same server, dropped afterwards.
@@ -489,6 +514,23 @@ fn ingest_text(reports: &[crate::db::edi_intake::EdiIntakeReport]) -> String {
 }
 
 /// `aisle queue` for people: one order a line, at-risk ones marked.
+fn plan_text(report: &crate::db::planner::PlanReport) -> String {
+    let mut text = format!(
+        "released {} batch(es), {} order(s); {} order(s) wait for stock in bins; {} replenishment(s) created\n",
+        report.batches.len(),
+        report.orders_released,
+        report.orders_waiting_for_stock_in_bins,
+        report.replenishments_created
+    );
+    for b in &report.batches {
+        text.push_str(&format!(
+            "batch {:>6}  {:>2} orders  {:>3} picks  {:>4} units  route {:>6.1} m\n",
+            b.id, b.orders, b.tasks, b.units, b.route_m
+        ));
+    }
+    text
+}
+
 fn queue_text(warehouse: &Warehouse, queue: &[crate::db::queue::QueuedOrder]) -> String {
     let mut text = format!(
         "{:>4} {:<14} {:<22} {:<12} {:<10} {:<10} {:>5} {:>5}  {}\n",
@@ -770,6 +812,36 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 &report,
                 crate::bench::intake::IntakeBenchReport::to_text,
             )?;
+        }
+        Some(Command::Bench {
+            command:
+                BenchCommand::Walking {
+                    orders,
+                    cart_size,
+                    rounds,
+                    json,
+                },
+        }) => {
+            let options = crate::bench::walking::WalkingBenchOptions {
+                orders,
+                cart_size,
+                rounds,
+                ..Default::default()
+            };
+            let report = crate::bench::walking::run(&options)?;
+            print(
+                json.json,
+                &report,
+                crate::bench::walking::WalkingBenchReport::to_text,
+            )?;
+        }
+        Some(Command::Plan { batches, json }) => {
+            let pool = database(global).await?;
+            let warehouse = warehouse(&pool, global).await?;
+            let planner = operators::system_actor(&pool, operators::SystemActor::Planner).await?;
+            let report =
+                crate::db::planner::release(&pool, warehouse.id, &planner, batches).await?;
+            print(json.json, &report, plan_text)?;
         }
         Some(Command::Queue { limit, json }) => {
             let pool = database(global).await?;

@@ -7,6 +7,7 @@
 //! (so that every run generates the same data), medians, and notes on the machine.
 
 pub mod intake;
+pub mod walking;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

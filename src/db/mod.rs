@@ -14,5 +14,6 @@ pub mod inventory;
 pub mod migrate;
 pub mod operators;
 pub mod pick_batches;
+pub mod planner;
 pub mod queue;
 pub mod warehouses;

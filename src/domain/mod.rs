@@ -1,8 +1,11 @@
 //! Pure rules of the floor, no I/O.
 
+pub mod allocation;
 pub mod availability;
 pub mod barcode;
+pub mod batching;
 pub mod gs1;
 pub mod incoming_order;
 pub mod role;
+pub mod routing;
 pub mod scan;

@@ -1,0 +1,422 @@
+//! The batch planner (waveless release): reserved orders become pick batches, one order per
+//! tote, in one transaction.
+//!
+//! It takes orders in queue order (manual priority, due time, age), allocates each order's
+//! reserved units to bins whole or not at all ([`BinBook`]), groups them into carts with
+//! [`batching::seed_batches`] (urgency first, then short added walks), sequences each cart's
+//! picks along the shorter of the S-shape and largest-gap routes, and stores batches, their orders and pick tasks,
+//! marking the orders released. An order whose bins cannot cover it stays in the queue and, where
+//! reserve stock exists, gets a replenishment task (reserve → bin) so that it can go next time.
+//! One planner runs per warehouse at a time (an advisory lock); orders someone else holds are
+//! skipped, not waited for.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool};
+
+use crate::db::operators::Operator;
+use crate::domain::allocation::{Allocation, BinBook, BinStock, LineNeed};
+use crate::domain::batching;
+use crate::domain::role::Permission;
+use crate::domain::routing::{self, BlockLayout, PickPoint};
+use crate::{Error, Result};
+
+/// Advisory-lock namespace of the planner (the second key is the warehouse).
+const PLANNER_LOCK: i32 = 0x00A1_5E01;
+
+/// What one release did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PlanReport {
+    pub batches: Vec<PlannedBatch>,
+    pub orders_released: usize,
+    /// Orders left in the queue because their bins cannot cover them yet.
+    pub orders_waiting_for_stock_in_bins: usize,
+    pub replenishments_created: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedBatch {
+    pub id: i64,
+    pub orders: usize,
+    pub tasks: usize,
+    pub units: i64,
+    pub route_m: f64,
+}
+
+/// Releases up to `max_batches` batches. `actor` is the planner (a system actor) or a picker's
+/// terminal asking for work when none waits.
+pub async fn release(
+    pool: &PgPool,
+    warehouse_id: i32,
+    actor: &Operator,
+    max_batches: usize,
+) -> Result<PlanReport> {
+    actor.role.require(Permission::Pick)?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock($1, $2)")
+        .bind(PLANNER_LOCK)
+        .bind(warehouse_id)
+        .execute(&mut *tx)
+        .await?;
+    let (layout, aisles, cart_size) = layout(&mut tx, warehouse_id).await?;
+    let window = cart_size * 4;
+    let candidates = candidates(&mut tx, warehouse_id, max_batches * cart_size * 4).await?;
+    let skus: Vec<i32> = candidates
+        .iter()
+        .flat_map(|o| o.lines.iter().map(|l| l.sku_id))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (bins, positions) = bin_stock(&mut tx, warehouse_id, &skus, &aisles).await?;
+    let mut book = BinBook::new(bins);
+
+    let mut allocated: Vec<(&Candidate, Vec<Allocation>)> = Vec::new();
+    let mut shortfall: BTreeMap<i32, i64> = BTreeMap::new();
+    let mut report = PlanReport::default();
+    for order in &candidates {
+        match book.allocate_order(&order.lines) {
+            Ok(allocations) => allocated.push((order, allocations)),
+            Err(short) => {
+                report.orders_waiting_for_stock_in_bins += 1;
+                for sku in short {
+                    let wanted: i64 = order
+                        .lines
+                        .iter()
+                        .filter(|l| l.sku_id == sku)
+                        .map(|l| i64::from(l.quantity))
+                        .sum();
+                    *shortfall.entry(sku).or_default() += wanted;
+                }
+            }
+        }
+    }
+
+    let point = |a: &Allocation| positions.get(&a.location_id).copied();
+    let order_points: Vec<Vec<PickPoint>> = allocated
+        .iter()
+        .map(|(_, allocations)| allocations.iter().filter_map(point).collect())
+        .collect();
+    let carts = batching::seed_batches(&layout, &order_points, cart_size, window);
+    for cart in carts.into_iter().take(max_batches) {
+        let orders: Vec<&(&Candidate, Vec<Allocation>)> =
+            cart.iter().map(|&i| &allocated[i]).collect();
+        let picks: Vec<(usize, &Allocation)> = orders
+            .iter()
+            .enumerate()
+            .flat_map(|(slot, (_, allocations))| allocations.iter().map(move |a| (slot, a)))
+            .collect();
+        let points: Vec<PickPoint> = picks.iter().filter_map(|(_, a)| point(a)).collect();
+        let route = routing::best(&layout, &points);
+        let batch = store_batch(&mut tx, warehouse_id, actor, &orders, &picks, &route).await?;
+        report.orders_released += batch.orders;
+        report.batches.push(batch);
+    }
+
+    for (sku, wanted) in shortfall {
+        let short = wanted - book.available(sku);
+        if short > 0 && replenish(&mut tx, warehouse_id, sku, short).await? {
+            report.replenishments_created += 1;
+        }
+    }
+    sqlx::query(
+        "insert into audit_log (actor_id, warehouse_id, action, details)
+         values ($1, $2, 'plan.release', $3)",
+    )
+    .bind(actor.id)
+    .bind(warehouse_id)
+    .bind(serde_json::json!({
+        "batches": report.batches.len(),
+        "orders": report.orders_released,
+        "waiting_for_bins": report.orders_waiting_for_stock_in_bins,
+        "replenishments": report.replenishments_created,
+    }))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// A queued order with the reserved units of its shipping lines.
+struct Candidate {
+    id: i64,
+    priority: i32,
+    due_at: Option<DateTime<Utc>>,
+    lines: Vec<LineNeed>,
+}
+
+async fn layout(
+    conn: &mut PgConnection,
+    warehouse_id: i32,
+) -> Result<(BlockLayout, HashMap<String, usize>, usize)> {
+    let head: Option<(f64, f64, f64, f64, i32)> = sqlx::query_as(
+        "select l.front_cross_aisle_y, l.back_cross_aisle_y, l.depot_x, l.depot_y, w.cart_size
+           from warehouse_layouts l join warehouses w on w.id = l.warehouse_id
+          where l.warehouse_id = $1",
+    )
+    .bind(warehouse_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((front_y, back_y, depot_x, depot_y, cart_size)) = head else {
+        return Err(Error::Invalid(format!(
+            "warehouse {warehouse_id} has no layout: expected a row in warehouse_layouts (aisles, cross-aisles, depot) before planning"
+        )));
+    };
+    let aisles: Vec<(String, f64)> =
+        sqlx::query_as("select code, x from aisles where warehouse_id = $1 order by x, code")
+            .bind(warehouse_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let layout = BlockLayout {
+        aisle_xs: aisles.iter().map(|(_, x)| *x).collect(),
+        front_y,
+        back_y,
+        depot: (depot_x, depot_y),
+    };
+    let index = aisles
+        .into_iter()
+        .enumerate()
+        .map(|(i, (code, _))| (code, i))
+        .collect();
+    Ok((
+        layout,
+        index,
+        usize::try_from(cart_size).unwrap_or(1).max(1),
+    ))
+}
+
+/// Up to `limit` orders in queue order, locked (skipping those someone else holds): fully
+/// reserved ones, and backordered ones with something reserved where the channel ships in parts.
+async fn candidates(
+    conn: &mut PgConnection,
+    warehouse_id: i32,
+    limit: usize,
+) -> Result<Vec<Candidate>> {
+    let rows: Vec<CandidateLine> = sqlx::query_as(
+        "with queued as (
+             select o.id, o.priority, o.due_at, o.ordered_at from orders o
+               join channels c on c.id = o.channel_id
+              where o.warehouse_id = $1
+                and (o.status = 'reserved' or (o.status = 'backordered' and c.allows_partial_shipment))
+                and not exists (select 1 from batch_orders b
+                                 where b.warehouse_id = o.warehouse_id and b.order_id = o.id)
+              order by o.priority desc, o.due_at asc nulls last, o.ordered_at, o.id
+              limit $2
+                for update of o skip locked
+         )
+         select q.id as order_id, q.priority, q.due_at, l.id as line_id, l.sku_id,
+                r.quantity as reserved
+           from queued q
+           join order_lines l on l.warehouse_id = $1 and l.order_id = q.id
+           join reservations r on r.warehouse_id = l.warehouse_id and r.order_line_id = l.id
+          where l.requires_shipping and r.quantity > 0
+          order by q.priority desc, q.due_at asc nulls last, q.ordered_at, q.id, l.line_no",
+    )
+    .bind(warehouse_id)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut orders: Vec<Candidate> = Vec::new();
+    for row in rows {
+        if orders.last().is_none_or(|o| o.id != row.order_id) {
+            orders.push(Candidate {
+                id: row.order_id,
+                priority: row.priority,
+                due_at: row.due_at,
+                lines: Vec::new(),
+            });
+        }
+        if let Some(order) = orders.last_mut() {
+            order.lines.push(LineNeed {
+                order_line_id: row.line_id,
+                sku_id: row.sku_id,
+                quantity: row.reserved,
+            });
+        }
+    }
+    Ok(orders)
+}
+
+#[derive(sqlx::FromRow)]
+struct CandidateLine {
+    order_id: i64,
+    priority: i32,
+    due_at: Option<DateTime<Utc>>,
+    line_id: i64,
+    sku_id: i32,
+    reserved: i32,
+}
+
+#[derive(sqlx::FromRow)]
+struct BinRow {
+    location_id: i32,
+    sku_id: i32,
+    lot: String,
+    expiry: Option<NaiveDate>,
+    available: i32,
+    pick_sequence: Option<i32>,
+    code: String,
+    aisle: String,
+    y: f64,
+}
+
+/// What the pick bins hold of some SKUs, less what open tasks already take from them, and where
+/// each bin lies on the layout.
+async fn bin_stock(
+    conn: &mut PgConnection,
+    warehouse_id: i32,
+    skus: &[i32],
+    aisles: &HashMap<String, usize>,
+) -> Result<(Vec<BinStock>, HashMap<i32, PickPoint>)> {
+    let rows: Vec<BinRow> = sqlx::query_as(
+        "select s.location_id, s.sku_id, s.lot, s.expiry,
+                    (s.on_hand - coalesce(t.taking, 0))::integer as available, l.pick_sequence,
+                    l.code, l.aisle, l.y
+               from unnest($2::int[]) as k(sku_id)
+               join stock s on s.warehouse_id = $1 and s.sku_id = k.sku_id
+               join locations l on l.warehouse_id = s.warehouse_id and l.id = s.location_id
+               left join lateral (
+                     select sum(t.quantity - t.done_qty) as taking from tasks t
+                      where t.warehouse_id = s.warehouse_id and t.from_location_id = s.location_id
+                        and t.sku_id = s.sku_id and t.lot = s.lot
+                        and t.status in ('open', 'in_progress')) t on true
+              where l.kind = 'bin' and l.active and s.on_hand > 0",
+    )
+    .bind(warehouse_id)
+    .bind(skus)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut positions = HashMap::new();
+    let mut bins = Vec::new();
+    for row in rows {
+        // A bin on an aisle the layout does not know cannot be routed to: not allocated.
+        let Some(&aisle) = aisles.get(&row.aisle) else {
+            continue;
+        };
+        positions.insert(row.location_id, PickPoint { aisle, y: row.y });
+        bins.push(BinStock {
+            location_id: row.location_id,
+            sku_id: row.sku_id,
+            lot: row.lot,
+            expiry: row.expiry,
+            available: row.available,
+            pick_sequence: row.pick_sequence,
+            code: row.code,
+        });
+    }
+    Ok((bins, positions))
+}
+
+async fn store_batch(
+    conn: &mut PgConnection,
+    warehouse_id: i32,
+    actor: &Operator,
+    orders: &[&(&Candidate, Vec<Allocation>)],
+    picks: &[(usize, &Allocation)],
+    route: &routing::Route,
+) -> Result<PlannedBatch> {
+    let priority = orders.iter().map(|(o, _)| o.priority).max().unwrap_or(0);
+    let due_at = orders.iter().filter_map(|(o, _)| o.due_at).min();
+    let batch_id: i64 = sqlx::query_scalar(
+        "insert into pick_batches (warehouse_id, priority, due_at, route_m, released_by)
+         values ($1, $2, $3, $4, $5) returning id",
+    )
+    .bind(warehouse_id)
+    .bind(priority)
+    .bind(due_at)
+    .bind(route.length)
+    .bind(actor.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let order_ids: Vec<i64> = orders.iter().map(|(o, _)| o.id).collect();
+    sqlx::query(
+        "insert into batch_orders (warehouse_id, batch_id, slot, order_id)
+         select $1, $2, slot, order_id from unnest($3::bigint[]) with ordinality as x(order_id, slot)",
+    )
+    .bind(warehouse_id)
+    .bind(batch_id)
+    .bind(&order_ids)
+    .execute(&mut *conn)
+    .await?;
+    // Route order: the k-th stop of the route is picks[route.order[k]].
+    let mut seq = vec![0_i32; picks.len()];
+    for (k, &pick) in route.order.iter().enumerate() {
+        if let Some(slot) = seq.get_mut(pick) {
+            *slot = i32::try_from(k + 1).unwrap_or(i32::MAX);
+        }
+    }
+    let lines: Vec<i64> = picks.iter().map(|(_, a)| a.order_line_id).collect();
+    let skus: Vec<i32> = picks.iter().map(|(_, a)| a.sku_id).collect();
+    let lots: Vec<&str> = picks.iter().map(|(_, a)| a.lot.as_str()).collect();
+    let quantities: Vec<i32> = picks.iter().map(|(_, a)| a.quantity).collect();
+    let bins: Vec<i32> = picks.iter().map(|(_, a)| a.location_id).collect();
+    sqlx::query(
+        "insert into tasks (warehouse_id, kind, sku_id, lot, quantity, from_location_id,
+                            order_line_id, batch_id, seq)
+         select $1, 'pick', sku_id, lot, quantity, bin, line, $2, seq
+           from unnest($3::bigint[], $4::int[], $5::text[], $6::int[], $7::int[], $8::int[])
+                as x(line, sku_id, lot, quantity, bin, seq)",
+    )
+    .bind(warehouse_id)
+    .bind(batch_id)
+    .bind(&lines)
+    .bind(&skus)
+    .bind(&lots)
+    .bind(&quantities)
+    .bind(&bins)
+    .bind(&seq)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "update orders set status = 'released', updated_at = now()
+          where warehouse_id = $1 and id = any($2)",
+    )
+    .bind(warehouse_id)
+    .bind(&order_ids)
+    .execute(&mut *conn)
+    .await?;
+    Ok(PlannedBatch {
+        id: batch_id,
+        orders: order_ids.len(),
+        tasks: picks.len(),
+        units: quantities.iter().map(|&q| i64::from(q)).sum(),
+        route_m: route.length,
+    })
+}
+
+/// A replenishment task for a SKU whose bins fall `short` units, from the reserve location that
+/// holds most of it (earliest expiry first) to the SKU's first bin on the walk. None when the
+/// reserve holds nothing or a replenishment of that SKU is already open.
+async fn replenish(
+    conn: &mut PgConnection,
+    warehouse_id: i32,
+    sku_id: i32,
+    short: i64,
+) -> Result<bool> {
+    let created = sqlx::query(
+        "insert into tasks (warehouse_id, kind, sku_id, lot, quantity, from_location_id,
+                            to_location_id, reason)
+         select $1, 'replenish', s.sku_id, s.lot, least(s.on_hand, $3)::integer, s.location_id,
+                (select b.id from locations b
+                   join stock bs on bs.warehouse_id = b.warehouse_id and bs.location_id = b.id
+                  where b.warehouse_id = $1 and b.kind = 'bin' and b.active and bs.sku_id = $2
+                  order by b.pick_sequence nulls last, b.code limit 1),
+                'bins short for released work'
+           from stock s
+           join locations l on l.warehouse_id = s.warehouse_id and l.id = s.location_id
+          where s.warehouse_id = $1 and s.sku_id = $2 and l.kind = 'reserve' and l.active
+            and s.on_hand > 0
+            and not exists (select 1 from tasks t
+                             where t.warehouse_id = $1 and t.kind = 'replenish' and t.sku_id = $2
+                               and t.status in ('open', 'in_progress'))
+          order by s.expiry nulls last, s.on_hand desc, l.code
+          limit 1",
+    )
+    .bind(warehouse_id)
+    .bind(sku_id)
+    .bind(short)
+    .execute(&mut *conn)
+    .await?;
+    Ok(created.rows_affected() > 0)
+}
