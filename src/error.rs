@@ -36,6 +36,9 @@ pub enum Error {
     PromisedToReleasedWork(String),
     #[error("lot: {0}")]
     LotRule(String),
+    /// The work is no longer this operator's (a lease expired and someone else took it).
+    #[error("work taken over: {0}")]
+    TakenOver(String),
     #[error("invalid input: {0}")]
     Invalid(String),
     #[error("database: {0}")]
@@ -62,6 +65,7 @@ pub mod sqlstate {
     pub const LOT_RULE: &str = "AS004";
     pub const INVALID: &str = "AS005";
     pub const PROMISED_TO_RELEASED_WORK: &str = "AS006";
+    pub const TAKEN_OVER: &str = "AS007";
 }
 
 impl From<sqlx::Error> for Error {
@@ -79,6 +83,7 @@ impl From<sqlx::Error> for Error {
             (Some(sqlstate::PROMISED_TO_RELEASED_WORK), _) => {
                 Error::PromisedToReleasedWork(message)
             }
+            (Some(sqlstate::TAKEN_OVER), _) => Error::TakenOver(message),
             (_, Some("stock_on_hand_not_negative")) => Error::InsufficientStock(
                 "the change would take on_hand below zero at that location".into(),
             ),

@@ -1,8 +1,10 @@
 //! Pick batches on the floor: claiming work under a lease, renewing it while the terminal lives,
-//! giving it back. Each is one call of a SQL function (migration 11), one round trip.
+//! giving it back, binding totes and confirming picks. Each is one call of a SQL function (migration 11), one round trip.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use crate::Result;
 use crate::db::operators::Operator;
@@ -47,6 +49,73 @@ pub async fn give_back(
             .bind(warehouse_id)
             .bind(batch_id)
             .bind(picker.id)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// Binds a tote to a cart slot (one order per tote) before the first pick.
+pub async fn bind_tote(
+    pool: &PgPool,
+    warehouse_id: i32,
+    batch_id: i64,
+    slot: i32,
+    tote_location_id: i32,
+    picker: &Operator,
+) -> Result<()> {
+    picker.role.require(Permission::Pick)?;
+    sqlx::query("select aisle_bind_tote($1, $2, $3, $4, $5)")
+        .bind(warehouse_id)
+        .bind(batch_id)
+        .bind(slot)
+        .bind(tote_location_id)
+        .bind(picker.id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A pick to confirm: the terminal has checked location, item and quantity against the task;
+/// the tote scan commits. `scan_id` (UUIDv7, made by the terminal) makes a retry harmless.
+#[derive(Debug, Clone)]
+pub struct PickConfirm {
+    pub task_id: i64,
+    pub tote_location_id: i32,
+    pub quantity: i32,
+    pub scan_id: Uuid,
+    pub terminal: String,
+    /// The tote scan as it arrived, for the journal.
+    pub raw: String,
+}
+
+/// Where a task, its order and its batch stand after a confirm (or a replayed one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PickProgress {
+    pub done_qty: i32,
+    pub task_status: String,
+    pub order_status: String,
+    pub batch_status: String,
+}
+
+/// Moves the units from the bin into the tote in one transaction and one round trip; a replay
+/// of the same scan id changes nothing and returns the progress as it stands.
+pub async fn confirm_pick(
+    pool: &PgPool,
+    warehouse_id: i32,
+    picker: &Operator,
+    confirm: &PickConfirm,
+) -> Result<PickProgress> {
+    picker.role.require(Permission::Pick)?;
+    Ok(
+        sqlx::query_as("select * from aisle_confirm_pick($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(warehouse_id)
+            .bind(confirm.task_id)
+            .bind(picker.id)
+            .bind(confirm.tote_location_id)
+            .bind(confirm.quantity)
+            .bind(confirm.scan_id)
+            .bind(&confirm.terminal)
+            .bind(&confirm.raw)
             .fetch_one(pool)
             .await?,
     )
