@@ -56,6 +56,7 @@ declare
     v_tote    integer;
     v_expiry  date;
     v_lease   interval;
+    v_open    boolean;
 begin
     if p_scan is null then
         raise exception 'a confirm needs the terminal''s scan id' using errcode = 'AS005';
@@ -129,15 +130,12 @@ begin
                updated_at = now()
          where warehouse_id = p_wh and id = v_order and status in ('released', 'picking');
         select make_interval(secs => pick_lease_seconds) into v_lease from warehouses where id = p_wh;
+        v_open := exists (select 1 from tasks x
+                           where x.warehouse_id = p_wh and x.batch_id = b.id
+                             and x.status in ('open', 'in_progress'));
         update pick_batches
-           set status = case when exists (select 1 from tasks x
-                                            where x.warehouse_id = p_wh and x.batch_id = b.id
-                                              and x.status in ('open', 'in_progress'))
-                             then 'claimed' else 'done' end::batch_status,
-               lease_until = case when exists (select 1 from tasks x
-                                                 where x.warehouse_id = p_wh and x.batch_id = b.id
-                                                   and x.status in ('open', 'in_progress'))
-                                  then now() + v_lease end,
+           set status = case when v_open then 'claimed' else 'done' end::batch_status,
+               lease_until = case when v_open then now() + v_lease end,
                updated_at = now()
          where warehouse_id = p_wh and id = b.id;
         insert into scan_journal (warehouse_id, scan_id, terminal, operator_id, screen, raw, parsed,

@@ -101,6 +101,17 @@ fn confirm(task: i64, tote: i32, quantity: i32) -> PickConfirm {
     }
 }
 
+async fn units_in_totes(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "select coalesce(sum(s.on_hand), 0)::bigint from stock s
+           join locations l on l.warehouse_id = s.warehouse_id and l.id = s.location_id
+          where l.kind = 'tote'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
 async fn assert_invariants(pool: &PgPool) {
     let found = invariants::violations(pool).await.unwrap();
     assert!(found.is_empty(), "invariants broken: {found:#?}");
@@ -112,14 +123,7 @@ async fn a_whole_batch_picked_moves_stock_and_keeps_every_invariant() {
     let floor = claimed_batch(&db.pool).await;
     let tasks = open_tasks(&db.pool, floor.batch).await;
     assert!(!tasks.is_empty());
-    let in_totes_before: i64 = sqlx::query_scalar(
-        "select coalesce(sum(s.on_hand), 0)::bigint from stock s
-           join locations l on l.warehouse_id = s.warehouse_id and l.id = s.location_id
-          where l.kind = 'tote'",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
+    let in_totes_before = units_in_totes(&db.pool).await;
 
     let mut units = 0_i64;
     let mut last = None;
@@ -140,14 +144,7 @@ async fn a_whole_batch_picked_moves_stock_and_keeps_every_invariant() {
     assert_eq!(last.batch_status, "done");
     assert_eq!(last.order_status, "picked");
 
-    let in_totes_after: i64 = sqlx::query_scalar(
-        "select coalesce(sum(s.on_hand), 0)::bigint from stock s
-           join locations l on l.warehouse_id = s.warehouse_id and l.id = s.location_id
-          where l.kind = 'tote'",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
+    let in_totes_after = units_in_totes(&db.pool).await;
     assert_eq!(in_totes_after - in_totes_before, units);
     let statuses: Vec<String> = sqlx::query_scalar(
         "select distinct o.status::text from batch_orders b
