@@ -4,7 +4,7 @@
 //! It takes orders in queue order (manual priority, due time, age), allocates each order's
 //! reserved units to bins whole or not at all ([`BinBook`]), groups them into carts with
 //! [`batching::seed_batches`] (urgency first, then short added walks), sequences each cart's
-//! picks along the shorter of the S-shape and largest-gap routes, and stores batches, their orders and pick tasks,
+//! picks along the optimal single-block route, and stores batches, their orders and pick tasks,
 //! marking the orders released. An order whose bins cannot cover it stays in the queue and, where
 //! reserve stock exists, gets a replenishment task (reserve → bin) so that it can go next time.
 //! One planner runs per warehouse at a time (an advisory lock); orders someone else holds are
@@ -108,7 +108,7 @@ pub async fn release(
             .flat_map(|(slot, (_, allocations))| allocations.iter().map(move |a| (slot, a)))
             .collect();
         let points: Vec<PickPoint> = picks.iter().filter_map(|(_, a)| point(a)).collect();
-        let route = routing::best(&layout, &points);
+        let route = routing::optimal(&layout, &points);
         let batch = store_batch(&mut tx, warehouse_id, actor, &orders, &picks, &route).await?;
         report.orders_released += batch.orders;
         report.batches.push(batch);
