@@ -6,6 +6,7 @@ pub mod barcode;
 pub mod batching;
 pub mod gs1;
 pub mod incoming_order;
+pub mod pick_work;
 pub mod role;
 pub mod routing;
 pub mod scan;
