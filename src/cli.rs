@@ -190,6 +190,22 @@ pub enum Command {
         #[command(subcommand)]
         command: OperatorCommand,
     },
+    /// Simulated pickers (system actors) working the queue on one shared pool: confirms per
+    /// second closed-loop, then latency at half that rate. It picks real orders: the work it
+    /// does stays done.
+    Simulate {
+        /// Simulated pickers, each a tokio task holding one batch at a time.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        pickers: u16,
+        /// Seconds each phase runs at most.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Connections in the shared pool (default: one per picker, at most 16).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=290))]
+        pool: Option<u32>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -842,6 +858,26 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let report =
                 crate::db::planner::release(&pool, warehouse.id, &planner, batches).await?;
             print(json.json, &report, plan_text)?;
+        }
+        Some(Command::Simulate {
+            pickers,
+            seconds,
+            pool,
+            json,
+        }) => {
+            let pickers = usize::from(pickers);
+            let options = crate::sim::SimOptions {
+                pickers,
+                seconds,
+                pool: pool.unwrap_or_else(|| crate::sim::SimOptions::default_pool(pickers)),
+            };
+            let target =
+                connect::resolve(global.database_url.clone(), global.data_dir.clone()).await?;
+            let (db, _) = connect::open_migrated(&target.url, options.pool).await?;
+            load_demo_if_empty(&db, target.embedded).await?;
+            let warehouse = warehouse(&db, global).await?;
+            let report = crate::sim::run(&db, warehouse.id, &options).await?;
+            print(json.json, &report, crate::sim::SimReport::to_text)?;
         }
         Some(Command::Queue { limit, json }) => {
             let pool = database(global).await?;

@@ -104,6 +104,29 @@ impl Error {
         }
     }
 
+    /// The database could not be reached or dropped the connection (network, a restart, an
+    /// administrator's `pg_terminate_backend`): what was asked may or may not have applied, so
+    /// a terminal keeps it and replays it under the same scan id.
+    pub fn is_connection_lost(&self) -> bool {
+        match self {
+            Error::Connect { .. } => true,
+            Error::Database(err) => match err {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::Tls(_) => true,
+                // Class 08 (connection exception) and 57P01..03 (the server shut the session).
+                _ => err
+                    .as_database_error()
+                    .and_then(|db| db.code())
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            },
+            _ => false,
+        }
+    }
+
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),

@@ -14,6 +14,7 @@ pub mod error;
 pub mod hooks;
 pub mod runtime;
 pub mod screen;
+pub mod sim;
 pub mod ui;
 
 pub use error::{Error, Result};

@@ -115,12 +115,12 @@ async fn log_in_scan_a_gtin_and_see_stock_and_channel_figures() {
     assert!(screen.contains("Enter your PIN"), "{screen}");
     assert!(screen.contains("Pat Picker"), "{screen}");
     let screen = terminal.scan("1234\r").await;
-    assert!(screen.contains("1 Item inquiry"), "{screen}");
+    assert!(screen.contains("2 Item inquiry"), "{screen}");
     assert!(
         !screen.contains("Unlock badge"),
         "a picker may not unlock:\n{screen}"
     );
-    let screen = terminal.scan("1").await;
+    let screen = terminal.scan("2").await;
     assert!(screen.contains("Scan an item or location"), "{screen}");
 
     let screen = terminal.scan(&format!("{GTIN}\r")).await;
@@ -195,8 +195,8 @@ async fn three_wrong_pins_lock_the_badge_until_a_supervisor_unlocks_it() {
     let mut supervisor = Terminal80::new(&db.pool, &warehouse, 40, 8);
     supervisor.scan("S2001\r").await;
     let screen = supervisor.scan("1234\r").await;
-    assert!(screen.contains("2 Unlock badge"), "{screen}");
-    supervisor.scan("2").await;
+    assert!(screen.contains("3 Unlock badge"), "{screen}");
+    supervisor.scan("3").await;
     let screen = supervisor.scan("P1001\r").await;
     assert!(screen.contains("Badge P1001 unlocked"), "{screen}");
     let locked: Option<bool> =
@@ -208,7 +208,7 @@ async fn three_wrong_pins_lock_the_badge_until_a_supervisor_unlocks_it() {
 
     picker.scan("P1001\r").await;
     let screen = picker.scan("1234\r").await;
-    assert!(screen.contains("1 Item inquiry"), "{screen}");
+    assert!(screen.contains("2 Item inquiry"), "{screen}");
 }
 
 #[tokio::test]
@@ -218,7 +218,7 @@ async fn a_burst_typed_ahead_of_the_database_is_kept_in_order() {
     let mut terminal = Terminal80::new(&db.pool, &warehouse, 40, 8);
     // Everything at once, as a fast scanner and a practised operator would: badge, PIN, the
     // menu number, an item. The loop ends when the input does and the database has answered.
-    let keys = "P1001\r1234\r1\r012345678905\r"
+    let keys = "P1001\r1234\r2\r012345678905\r"
         .chars()
         .map(|c| {
             let code = if c == '\r' {
@@ -273,7 +273,7 @@ async fn a_case_label_with_a_lot_shows_the_case_the_lot_and_the_lot_to_pick_firs
     lots(&db.pool).await;
     let mut terminal = Terminal80::new(&db.pool, &warehouse, 80, 24);
     terminal.scan("P1001\r1234\r").await;
-    terminal.scan("1").await;
+    terminal.scan("2").await;
 
     // GS1-128: (01) the case, (10) lot T2, (17) its expiry; GS as Ctrl+5 would send it.
     let screen = terminal
@@ -315,7 +315,7 @@ async fn scans_typed_ahead_in_an_inquiry_are_all_answered_and_journaled() {
     let mut terminal = Terminal80::new(&db.pool, &warehouse, 40, 8);
     // Badge, PIN, menu number and three scans in one burst: the second is on nobody's file
     // and the third has a wrong check digit; neither costs the others.
-    let keys = "P1001\r1234\r1\rNOPE\r012345678901\r012345678905\r"
+    let keys = "P1001\r1234\r2\rNOPE\r012345678901\r012345678905\r"
         .chars()
         .map(|c| {
             let code = if c == '\r' {

@@ -233,7 +233,7 @@ fn location() -> LocationInquiry {
 /// At the inquiry screen, after scanning `scan` and the database answering `found`.
 fn inquiry_showing(width: u16, height: u16, scan: &str, found: Found) -> App {
     let mut app = logged_in(width, height);
-    keys(&mut app, "1");
+    keys(&mut app, "2");
     let Request::Inquire { request, target } = one(keys(&mut app, &format!("{scan}\r"))) else {
         panic!("expected an inquiry")
     };
@@ -355,7 +355,7 @@ fn a_wrong_scan_keeps_the_answer_and_shows_why() {
 #[test]
 fn an_unknown_item_says_so() {
     let mut app = logged_in(20, 16);
-    keys(&mut app, "1");
+    keys(&mut app, "2");
     let Request::Inquire { request, target } = one(keys(&mut app, "XYZ\r")) else {
         panic!("expected an inquiry")
     };
@@ -594,7 +594,7 @@ fn unlocking_badges() {
                 result: Ok(supervisor()),
             },
         );
-        keys(&mut app, "2");
+        keys(&mut app, "3");
         let Request::Unlock { request, badge, .. } = one(keys(&mut app, "P1001\r")) else {
             panic!("expected an unlock")
         };
@@ -640,7 +640,7 @@ fn unlocking_badges() {
 #[test]
 fn a_group_separator_being_scanned_shows_as_a_mark() {
     let mut app = logged_in(40, 8);
-    keys(&mut app, "1");
+    keys(&mut app, "2");
     keys(&mut app, "]C10110012345678902");
     update(
         &mut app,

@@ -11,6 +11,8 @@ pub enum Action {
     Back,
     /// F1: show or hide the keys of this screen.
     Help,
+    /// F2 to F6: the screen's own keys, shown in its key hints (F2 short pick).
+    Function(u8),
     /// PgUp, F7 or Up.
     PageUp,
     /// PgDn, F8 or Down.

@@ -6,6 +6,7 @@ use std::fmt;
 
 use crate::db::inquiry::{ItemInquiry, ItemQuery, LocationInquiry, ScanRecord};
 use crate::db::operators::Operator;
+use crate::runtime::confirm_journal::PendingKind;
 
 /// Tags a database request so its reply can be matched to the step that asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -108,6 +109,45 @@ pub enum Request {
     },
     /// Which badges are locked now, for the unlock screen.
     LockedBadges {
+        request: RequestId,
+    },
+    /// The batch the picker holds, or the next one (released on demand when none waits).
+    GetWork {
+        request: RequestId,
+        picker: Operator,
+    },
+    /// The batch as it stands now, after a short moved work around.
+    LoadWork {
+        request: RequestId,
+        batch_id: i64,
+    },
+    /// Binds the scanned tote to a cart slot.
+    BindTote {
+        request: RequestId,
+        picker: Operator,
+        batch_id: i64,
+        slot: i32,
+        tote: String,
+    },
+    /// A pick, short or move: written to the terminal's durable journal before it is sent,
+    /// and kept there until the database has answered it.
+    /// The journal entry gets its scan id (UUIDv7) there, so a retry is recognised.
+    Confirm {
+        request: RequestId,
+        picker: Operator,
+        terminal: String,
+        kind: PendingKind,
+        /// The committing scan as it arrived.
+        raw: String,
+    },
+    /// Keeps the batch's lease alive while the picker works.
+    RenewLease {
+        request: RequestId,
+        picker: Operator,
+        batch_id: i64,
+    },
+    /// Sends the confirms the journal kept while the database was away, in order.
+    Replay {
         request: RequestId,
     },
 }

@@ -5,6 +5,7 @@ use crossterm::event::KeyEvent;
 use super::command::{Found, InquiryTarget, RequestId};
 use crate::Error;
 use crate::db::operators::Operator;
+use crate::domain::pick_work::BatchWork;
 
 #[derive(Debug)]
 pub enum Event {
@@ -46,16 +47,83 @@ pub enum Reply {
         request: RequestId,
         result: Result<Vec<crate::db::inquiry::LockedBadge>, Error>,
     },
+    /// `None`: no work, even after asking the planner to release some.
+    WorkLoaded {
+        request: RequestId,
+        result: Result<Option<BatchWork>, Error>,
+    },
+    /// The tote's location id, bound to the slot.
+    ToteBound {
+        request: RequestId,
+        result: Result<i32, Error>,
+    },
+    Confirmed {
+        request: RequestId,
+        result: Result<Confirmation, Error>,
+    },
+    /// `None`: the batch is no longer the picker's.
+    LeaseRenewed {
+        request: RequestId,
+        result: Result<Option<chrono::DateTime<chrono::Utc>>, Error>,
+    },
+    Replayed {
+        request: RequestId,
+        report: ReplayReport,
+    },
+}
+
+/// What became of a confirm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    /// The database applied it (or had already: a retry).
+    Applied {
+        /// The batch has no work left.
+        batch_done: bool,
+        /// The batch's tasks changed on the server (a short moved the rest to another bin):
+        /// load them again.
+        reload: bool,
+    },
+    /// The database is away: the confirm waits in the terminal's journal with `waiting` others
+    /// (itself included) and is sent when the database is back.
+    Queued { waiting: usize },
+}
+
+/// What a replay of the journal did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplayReport {
+    /// Confirms the database took (or had already taken).
+    pub applied: usize,
+    /// Confirms that could no longer apply, each now an exception for the supervisor: what
+    /// the picker is told.
+    pub exceptions: Vec<String>,
+    /// Confirms still waiting: the database is still away.
+    pub waiting: usize,
 }
 
 impl Reply {
+    /// What the journal holds as the terminal starts: confirms a dead terminal left, waiting.
+    pub fn journal_left(waiting: usize) -> Reply {
+        Reply::Replayed {
+            request: RequestId(0),
+            report: ReplayReport {
+                waiting,
+                ..ReplayReport::default()
+            },
+        }
+    }
+
     pub fn request(&self) -> RequestId {
         match self {
             Reply::BadgeLookedUp { request, .. }
             | Reply::Authenticated { request, .. }
             | Reply::Inquired { request, .. }
             | Reply::Unlocked { request, .. }
-            | Reply::LockedBadges { request, .. } => *request,
+            | Reply::LockedBadges { request, .. }
+            | Reply::WorkLoaded { request, .. }
+            | Reply::ToteBound { request, .. }
+            | Reply::Confirmed { request, .. }
+            | Reply::LeaseRenewed { request, .. }
+            | Reply::Replayed { request, .. } => *request,
         }
     }
 }

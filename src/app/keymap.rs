@@ -63,6 +63,7 @@ impl Keymap {
             }
             KeyCode::Esc => Some(Action::Back),
             KeyCode::F(1) => Some(Action::Help),
+            KeyCode::F(n @ 2..=6) => Some(Action::Function(n)),
             KeyCode::PageUp | KeyCode::Up | KeyCode::F(7) => Some(Action::PageUp),
             KeyCode::PageDown | KeyCode::Down | KeyCode::F(8) => Some(Action::PageDown),
             _ => None,

@@ -42,6 +42,10 @@ pub struct App {
     pub(super) ticks: u64,
     pub(super) requests: RequestIds,
     pub(super) quitting: bool,
+    /// Confirms kept in the terminal's journal while the database is away.
+    pub(super) waiting_confirms: usize,
+    /// A replay of those confirms in flight.
+    pub(super) replaying: Option<super::command::RequestId>,
 }
 
 /// What is typed ahead may hold a PIN: debug output counts those lines instead of showing them.
@@ -58,6 +62,7 @@ impl std::fmt::Debug for App {
             .field("help", &self.help)
             .field("typeahead_lines", &self.typeahead.len())
             .field("discarded", &self.discarded)
+            .field("waiting_confirms", &self.waiting_confirms)
             .field("quitting", &self.quitting)
             .finish_non_exhaustive()
     }
@@ -88,6 +93,8 @@ impl App {
             ticks: 0,
             requests: RequestIds::default(),
             quitting: false,
+            waiting_confirms: 0,
+            replaying: None,
         }
     }
 
@@ -152,6 +159,11 @@ impl App {
     /// Completed lines waiting for the screen to be free.
     pub fn typeahead(&self) -> impl Iterator<Item = &str> {
         self.typeahead.iter().map(String::as_str)
+    }
+
+    /// Confirms waiting on the terminal for the database to come back (0 when online).
+    pub fn waiting_confirms(&self) -> usize {
+        self.waiting_confirms
     }
 
     pub fn is_quitting(&self) -> bool {

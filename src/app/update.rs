@@ -4,11 +4,12 @@
 use ratatui::layout::Size;
 
 use super::action::Action;
-use super::command::Command;
-use super::event::{Event, Reply};
+use super::command::{Command, Request};
+use super::event::{Confirmation, Event, Reply};
 use super::model::{App, INFO_TICKS, MAX_TYPEAHEAD};
 use crate::screen::{
-    Context, Goto, InquiryState, LoginState, MenuState, Outcome, Screen, UnlockState, help,
+    Context, Goto, InquiryState, LoginState, MenuState, Outcome, PickState, Screen, UnlockState,
+    help,
 };
 use crate::ui::strings;
 
@@ -42,6 +43,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Command> {
             }
             let outcome = with_screen(app, |screen, ctx| screen.on_tick(ctx));
             apply(app, outcome, &mut commands);
+            replay_if_offline(app, &mut commands);
         }
         Event::Reply(reply) => on_reply(app, reply, &mut commands),
     }
@@ -112,7 +114,10 @@ fn act(app: &mut App, action: Action, commands: &mut Vec<Command>) {
         }
     }
     match &action {
-        Action::Submit(line) if line.trim().is_empty() => return,
+        // A bare Enter means something only where a screen asks for it ("Enter: next batch").
+        Action::Submit(line) if line.trim().is_empty() && !app.screen.takes_bare_enter() => {
+            return;
+        }
         Action::Submit(line) => {
             // A new scan answers the last message.
             app.notice = None;
@@ -141,7 +146,62 @@ fn dispatch(app: &mut App, action: &Action, commands: &mut Vec<Command>) {
     apply(app, outcome, commands);
 }
 
+/// How often (ticks) a terminal with confirms waiting tries the database again.
+const REPLAY_EVERY: u64 = 3;
+
+/// While confirms wait in the journal, the database is tried again every few seconds.
+fn replay_if_offline(app: &mut App, commands: &mut Vec<Command>) {
+    if app.waiting_confirms == 0
+        || app.replaying.is_some()
+        || !app.ticks.is_multiple_of(REPLAY_EVERY)
+    {
+        return;
+    }
+    let request = app.requests.next_id();
+    app.replaying = Some(request);
+    commands.push(Command::Request(Request::Replay { request }));
+}
+
+/// The terminal's own account of confirms kept while offline, whatever screen is shown. True
+/// when what it says is an error, which beeps.
+fn note_waiting(app: &mut App, reply: &Reply) -> bool {
+    match reply {
+        Reply::Confirmed {
+            result: Ok(Confirmation::Queued { waiting }),
+            ..
+        } => {
+            app.waiting_confirms = *waiting;
+            false
+        }
+        Reply::Replayed { request, report } => {
+            if app.replaying == Some(*request) {
+                app.replaying = None;
+            }
+            let was_waiting = app.waiting_confirms;
+            app.waiting_confirms = report.waiting;
+            let notice = if !report.exceptions.is_empty() {
+                Some(strings::replay_exceptions(&report.exceptions))
+            } else if was_waiting > 0 && report.waiting == 0 {
+                Some(strings::replayed(report.applied))
+            } else {
+                None
+            };
+            if let Some(notice) = notice {
+                let error = notice.is_error();
+                app.notice = Some(notice);
+                app.notice_ticks = 0;
+                return error;
+            }
+            false
+        }
+        _ => false,
+    }
+}
+
 fn on_reply(app: &mut App, reply: Reply, commands: &mut Vec<Command>) {
+    if note_waiting(app, &reply) {
+        commands.push(Command::Beep);
+    }
     let outcome = with_screen(app, |screen, ctx| screen.on_reply(reply, ctx));
     let signed_in = matches!(outcome.goto, Some(Goto::SignedIn(_)));
     apply(app, outcome, commands);
@@ -204,6 +264,15 @@ fn apply(app: &mut App, outcome: Outcome, commands: &mut Vec<Command>) {
             };
         }
         Some(Goto::Inquiry) => app.screen = Screen::Inquiry(InquiryState::default()),
+        Some(Goto::Pick) => {
+            let Some(picker) = &app.operator else {
+                app.screen = Screen::Login(LoginState::new());
+                return;
+            };
+            let (state, command) = PickState::opened(&mut app.requests, picker, app.ticks);
+            app.screen = Screen::Pick(state);
+            commands.push(command);
+        }
         Some(Goto::Unlock) => {
             let (state, command) = UnlockState::opened(&mut app.requests);
             app.screen = Screen::Unlock(state);
@@ -548,27 +617,30 @@ mod tests {
     fn menus_show_only_what_the_role_may_do() {
         let entries = |role| MenuState::for_role(role).entries;
         use MenuEntry::*;
-        assert_eq!(entries(Role::Picker), vec![Inquiry, LogOut]);
+        assert_eq!(entries(Role::Picker), vec![Pick, Inquiry, LogOut]);
         assert_eq!(entries(Role::Packer), vec![Inquiry, LogOut]);
         assert_eq!(
             entries(Role::Supervisor),
-            vec![Inquiry, UnlockBadge, LogOut]
+            vec![Pick, Inquiry, UnlockBadge, LogOut]
         );
-        assert_eq!(entries(Role::Admin), vec![Inquiry, UnlockBadge, LogOut]);
+        assert_eq!(
+            entries(Role::Admin),
+            vec![Pick, Inquiry, UnlockBadge, LogOut]
+        );
     }
 
     #[test]
     fn a_number_key_chooses_at_once_and_a_wrong_one_beeps() {
         let mut picker = logged_in(Role::Picker);
-        assert_eq!(keys(&mut picker, "3"), vec![Command::Beep]);
+        assert_eq!(keys(&mut picker, "4"), vec![Command::Beep]);
         assert_eq!(picker.line(), "");
-        assert_eq!(keys(&mut picker, "1"), vec![]);
+        assert_eq!(keys(&mut picker, "2"), vec![]);
         assert!(matches!(picker.screen(), Screen::Inquiry(_)));
         // The scanner's Enter after a scanned number changes nothing.
         assert_eq!(keys(&mut picker, "\r"), vec![]);
 
         let mut supervisor = logged_in(Role::Supervisor);
-        keys(&mut supervisor, "2");
+        keys(&mut supervisor, "3");
         assert!(matches!(supervisor.screen(), Screen::Unlock(_)));
         let request = only_request(keys(&mut supervisor, "P1002\r"));
         assert!(
@@ -580,7 +652,7 @@ mod tests {
     #[test]
     fn logging_out_returns_to_the_badge_prompt() {
         let mut picker = logged_in(Role::Picker);
-        keys(&mut picker, "2");
+        keys(&mut picker, "3");
         assert!(matches!(picker.screen(), Screen::Login(_)));
         assert!(picker.operator().is_none());
     }
@@ -588,7 +660,7 @@ mod tests {
     #[test]
     fn a_bad_check_digit_beeps_shows_the_short_message_and_asks_nothing() {
         let mut app = logged_in(Role::Picker);
-        keys(&mut app, "1");
+        keys(&mut app, "2");
         assert_eq!(keys(&mut app, "012345678901\r"), vec![Command::Beep]);
         assert_eq!(
             app.notice().map(|n| n.short.as_str()),
@@ -605,7 +677,7 @@ mod tests {
         use crate::app::command::InquiryTarget;
         use crate::db::inquiry::ItemQuery;
         let mut app = logged_in(Role::Picker);
-        keys(&mut app, "1");
+        keys(&mut app, "2");
         let first = target_of(keys(&mut app, "012345678905\r"));
         assert!(
             matches!(first, InquiryTarget::Item(ItemQuery::Gtin(ref g)) if g.as_str() == "00012345678905")
@@ -751,8 +823,8 @@ mod tests {
         let Request::Authenticate { request, .. } = only_request(keys(&mut app, "1234\r")) else {
             panic!()
         };
-        keys(&mut app, "1");
-        assert_eq!(app.line(), "1");
+        keys(&mut app, "2");
+        assert_eq!(app.line(), "2");
         reply(
             &mut app,
             Reply::Authenticated {
@@ -885,7 +957,7 @@ mod tests {
         assert!(!commands.iter().any(|c| matches!(c, Command::Journal(_))));
 
         let mut app = logged_in(Role::Picker);
-        keys(&mut app, "1");
+        keys(&mut app, "2");
         let lookup = journaled(&mut app, "]C10100012345678905\u{1d}10LOT7\r");
         assert_eq!(lookup.len(), 1);
         assert_eq!(lookup[0].outcome, ScanOutcome::Lookup);

@@ -415,10 +415,13 @@ async fn load_in(
     // The catalogue is global: SKUs and barcodes already on file are kept as they are.
     let skus: Vec<SkuRow> = parse("skus.csv", files::SKUS)?;
     let done = sqlx::query(
+        // The demo's lot-controlled goods (supplements, cosmetics) are also counted unit by
+        // unit at picking: each scan proves the lot.
         "insert into skus (code, name, unit_weight_g, length_mm, width_mm, height_mm, case_pack,
-                           lot_controlled)
-         select * from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[],
-                              $7::int[], $8::bool[])
+                           lot_controlled, scan_each)
+         select t.*, t.lot from unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[],
+                                       $6::int[], $7::int[], $8::bool[])
+                  as t(code, name, weight, length, width, height, pack, lot)
          on conflict (code) do nothing",
     )
     .bind(column(&skus, |r| r.code.clone()))

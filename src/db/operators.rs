@@ -351,3 +351,12 @@ pub async fn system_actor(pool: &PgPool, actor: SystemActor) -> Result<Operator>
     .await?
     .ok_or_else(|| Error::UnknownBadge(actor.badge().to_string()))
 }
+
+/// The operator with this id: whose journaled confirms a terminal replays.
+pub async fn by_id(pool: &PgPool, id: i32) -> Result<Operator> {
+    sqlx::query_as::<_, Operator>("select id, badge, name, role from operators where id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| Error::UnknownBadge(format!("operator id {id}")))
+}

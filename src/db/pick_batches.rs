@@ -120,3 +120,28 @@ pub async fn confirm_pick(
             .await?,
     )
 }
+
+/// Binds the tote scanned by its code to a cart slot, in one statement; returns the tote's
+/// location id for the confirms that follow.
+pub async fn bind_tote_by_code(
+    pool: &PgPool,
+    warehouse_id: i32,
+    batch_id: i64,
+    slot: i32,
+    tote: &str,
+    picker: &Operator,
+) -> Result<i32> {
+    picker.role.require(Permission::Pick)?;
+    let bound: Option<i32> = sqlx::query_scalar(
+        "select l.id from locations l, lateral aisle_bind_tote($1, $2, $3, l.id, $5)
+          where l.warehouse_id = $1 and l.code = $4",
+    )
+    .bind(warehouse_id)
+    .bind(batch_id)
+    .bind(slot)
+    .bind(tote)
+    .bind(picker.id)
+    .fetch_optional(pool)
+    .await?;
+    bound.ok_or_else(|| crate::Error::UnknownLocation(tote.to_string()))
+}

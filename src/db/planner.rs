@@ -7,6 +7,9 @@
 //! picks along the optimal single-block route, and stores batches, their orders and pick tasks,
 //! marking the orders released. An order whose bins cannot cover it stays in the queue and, where
 //! reserve stock exists, gets a replenishment task (reserve → bin) so that it can go next time.
+//! Replenishments and put-backs are floor work too: each release puts those not yet in a batch
+//! into batches of their own (no cart slots), routed like the others and ranked above the pick
+//! batches that need them, so that a picker asking for work is handed them first.
 //! One planner runs per warehouse at a time (an advisory lock); orders someone else holds are
 //! skipped, not waited for.
 
@@ -34,6 +37,9 @@ pub struct PlanReport {
     /// Orders left in the queue because their bins cannot cover them yet.
     pub orders_waiting_for_stock_in_bins: usize,
     pub replenishments_created: usize,
+    /// Batches of replenishment and put-back tasks (no cart slots), claimed before the pick
+    /// batches that need them.
+    pub move_batches: Vec<PlannedBatch>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -93,6 +99,18 @@ pub async fn release(
         }
     }
 
+    // Replenishments first, then every open replenishment and put-back not yet in a batch goes
+    // into batches of its own, ranked above the pick batches that need it: created before the
+    // pick batches, they also win ties.
+    for (sku, wanted) in shortfall {
+        let short = wanted - book.available(sku);
+        if short > 0 && replenish(&mut tx, warehouse_id, sku, short).await? {
+            report.replenishments_created += 1;
+        }
+    }
+    report.move_batches =
+        batch_move_tasks(&mut tx, warehouse_id, actor, &layout, &aisles, cart_size).await?;
+
     let point = |a: &Allocation| positions.get(&a.location_id).copied();
     let order_points: Vec<Vec<PickPoint>> = allocated
         .iter()
@@ -114,12 +132,6 @@ pub async fn release(
         report.batches.push(batch);
     }
 
-    for (sku, wanted) in shortfall {
-        let short = wanted - book.available(sku);
-        if short > 0 && replenish(&mut tx, warehouse_id, sku, short).await? {
-            report.replenishments_created += 1;
-        }
-    }
     sqlx::query(
         "insert into audit_log (actor_id, warehouse_id, action, details)
          values ($1, $2, 'plan.release', $3)",
@@ -131,6 +143,7 @@ pub async fn release(
         "orders": report.orders_released,
         "waiting_for_bins": report.orders_waiting_for_stock_in_bins,
         "replenishments": report.replenishments_created,
+        "move_batches": report.move_batches.len(),
     }))
     .execute(&mut *tx)
     .await?;
@@ -199,8 +212,13 @@ async fn candidates(
                join channels c on c.id = o.channel_id
               where o.warehouse_id = $1
                 and (o.status = 'reserved' or (o.status = 'backordered' and c.allows_partial_shipment))
+                -- An order waits in at most one live batch; one whose batch is over (a short
+                -- sent it back to the queue) may be released again for what is still reserved.
                 and not exists (select 1 from batch_orders b
-                                 where b.warehouse_id = o.warehouse_id and b.order_id = o.id)
+                                  join pick_batches pb on pb.warehouse_id = b.warehouse_id
+                                                      and pb.id = b.batch_id
+                                 where b.warehouse_id = o.warehouse_id and b.order_id = o.id
+                                   and pb.status in ('open', 'claimed'))
               order by o.priority desc, o.due_at asc nulls last, o.ordered_at, o.id
               limit $2
                 for update of o skip locked
@@ -419,4 +437,172 @@ async fn replenish(
     .execute(&mut *conn)
     .await?;
     Ok(created.rows_affected() > 0)
+}
+
+/// An open replenishment or put-back not yet in a batch, with where it goes on the layout and
+/// how urgent the work that waits for it is.
+#[derive(sqlx::FromRow)]
+struct MoveTaskRow {
+    id: i64,
+    quantity: i32,
+    from_aisle: Option<String>,
+    from_y: Option<f64>,
+    to_location_id: Option<i32>,
+    to_aisle: Option<String>,
+    to_y: Option<f64>,
+    priority: i32,
+    due_at: Option<DateTime<Utc>>,
+}
+
+/// Puts every open replenishment and put-back task that is in no batch into batches of their
+/// own (no cart slots, at most a cart's worth of tasks each), routed like pick batches.
+///
+/// A replenishment ranks one above the most urgent order still holding reserved units of its
+/// SKU (so the planner's claim order hands it out before any pick batch that needs it) and is
+/// due when the earliest of those orders is; a put-back (units of a cancelled order going back
+/// to a bin) ranks as ordinary work, due from when it was raised. A put-back raised by a
+/// cancellation names no location yet: it is taken from the tote its order's units were picked
+/// into, and routed by that location alone while it has no bin to go to.
+async fn batch_move_tasks(
+    conn: &mut PgConnection,
+    warehouse_id: i32,
+    actor: &Operator,
+    layout: &BlockLayout,
+    aisles: &HashMap<String, usize>,
+    cart_size: usize,
+) -> Result<Vec<PlannedBatch>> {
+    sqlx::query(
+        "with src as (
+             select distinct on (t.id) t.id, s.location_id, s.lot
+               from tasks t
+               join order_lines l on l.warehouse_id = t.warehouse_id and l.id = t.order_line_id
+               join batch_orders bo on bo.warehouse_id = l.warehouse_id and bo.order_id = l.order_id
+               join stock s on s.warehouse_id = bo.warehouse_id
+                           and s.location_id = bo.tote_location_id and s.sku_id = t.sku_id
+              where t.warehouse_id = $1 and t.kind = 'put_back' and t.status = 'open'
+                and t.batch_id is null and t.from_location_id is null and s.on_hand > 0
+              order by t.id, s.on_hand desc, bo.batch_id desc)
+         update tasks t set from_location_id = src.location_id, lot = src.lot, updated_at = now()
+           from src where t.warehouse_id = $1 and t.id = src.id",
+    )
+    .bind(warehouse_id)
+    .execute(&mut *conn)
+    .await?;
+    let rows: Vec<MoveTaskRow> = sqlx::query_as(
+        "with mine as (
+             select t.id, t.kind, t.sku_id, t.quantity, t.from_location_id, t.to_location_id,
+                    t.created_at
+               from tasks t
+              where t.warehouse_id = $1 and t.kind in ('replenish', 'put_back')
+                and t.status = 'open' and t.batch_id is null and t.from_location_id is not null
+              order by t.id
+                for update skip locked)
+         select m.id, m.quantity, fl.aisle as from_aisle, fl.y as from_y, m.to_location_id,
+                tl.aisle as to_aisle, tl.y as to_y,
+                case when m.kind = 'replenish' then coalesce(need.priority, 0) + 1 else 0 end
+                    as priority,
+                case when m.kind = 'replenish' then need.due_at else m.created_at end as due_at
+           from mine m
+           join locations fl on fl.warehouse_id = $1 and fl.id = m.from_location_id
+           left join locations tl on tl.warehouse_id = $1 and tl.id = m.to_location_id
+           left join lateral (
+                 select max(o.priority) as priority, min(o.due_at) as due_at
+                   from reservations r
+                   join order_lines l on l.warehouse_id = r.warehouse_id and l.id = r.order_line_id
+                   join orders o on o.warehouse_id = l.warehouse_id and o.id = l.order_id
+                  where r.warehouse_id = $1 and r.sku_id = m.sku_id and r.quantity > 0) need
+             on m.kind = 'replenish'
+          order by priority desc, due_at asc nulls last, m.id",
+    )
+    .bind(warehouse_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Locations off the layout (totes, stations) stand straight ahead of the depot.
+    let place = |aisle: &Option<String>, y: Option<f64>| -> PickPoint {
+        match (aisle.as_ref().and_then(|a| aisles.get(a)), y) {
+            (Some(&aisle), Some(y)) => PickPoint { aisle, y },
+            _ => PickPoint {
+                aisle: layout.aisle_xs.len(),
+                y: layout.front_y,
+            },
+        }
+    };
+    let stops: Vec<(PickPoint, Option<PickPoint>)> = rows
+        .iter()
+        .map(|r| {
+            let from = place(&r.from_aisle, r.from_y);
+            let to = r.to_location_id.map(|_| place(&r.to_aisle, r.to_y));
+            (from, to)
+        })
+        .collect();
+    let task_points: Vec<Vec<PickPoint>> = stops
+        .iter()
+        .map(|(from, to)| std::iter::once(*from).chain(*to).collect())
+        .collect();
+    // Tasks come most urgent first, so each cart is seeded by the most urgent task left.
+    let carts = batching::seed_batches(layout, &task_points, cart_size, cart_size * 4);
+    let mut planned = Vec::new();
+    for cart in carts {
+        // Each task is walked from its source to its bin; the tasks go in the order of the
+        // shortest route through their sources.
+        let sources: Vec<PickPoint> = cart.iter().map(|&i| stops[i].0).collect();
+        let route = routing::optimal(layout, &sources);
+        let ordered: Vec<usize> = route.order.iter().map(|&k| cart[k]).collect();
+        let mut walk = 0.0;
+        let mut here: Option<PickPoint> = None;
+        for &i in &ordered {
+            let (from, to) = stops[i];
+            walk += match here {
+                None => routing::from_depot(layout, from),
+                Some(at) => routing::distance(layout, at, from),
+            };
+            here = Some(from);
+            if let Some(to) = to {
+                walk += routing::distance(layout, from, to);
+                here = Some(to);
+            }
+        }
+        if let Some(at) = here {
+            walk += routing::from_depot(layout, at);
+        }
+        let priority = cart.iter().map(|&i| rows[i].priority).max().unwrap_or(0);
+        let due_at = cart.iter().filter_map(|&i| rows[i].due_at).min();
+        let batch_id: i64 = sqlx::query_scalar(
+            "insert into pick_batches (warehouse_id, priority, due_at, route_m, released_by)
+             values ($1, $2, $3, $4, $5) returning id",
+        )
+        .bind(warehouse_id)
+        .bind(priority)
+        .bind(due_at)
+        .bind(walk)
+        .bind(actor.id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let ids: Vec<i64> = ordered.iter().map(|&i| rows[i].id).collect();
+        let seqs: Vec<i32> = (1..=ordered.len())
+            .map(|k| i32::try_from(k).unwrap_or(i32::MAX))
+            .collect();
+        sqlx::query(
+            "update tasks t set batch_id = $2, seq = x.seq, updated_at = now()
+               from unnest($3::bigint[], $4::int[]) as x(id, seq)
+              where t.warehouse_id = $1 and t.id = x.id",
+        )
+        .bind(warehouse_id)
+        .bind(batch_id)
+        .bind(&ids)
+        .bind(&seqs)
+        .execute(&mut *conn)
+        .await?;
+        planned.push(PlannedBatch {
+            id: batch_id,
+            orders: 0,
+            tasks: ids.len(),
+            units: ordered.iter().map(|&i| i64::from(rows[i].quantity)).sum(),
+            route_m: walk,
+        });
+    }
+    Ok(planned)
 }

@@ -3,7 +3,8 @@
 //! variable-length ones end at a group separator (GS, 0x1D) or the end of the input.
 //!
 //! The human-readable form with the AIs in brackets, `(01)09506000134352(17)261231(10)LOT7`, is
-//! accepted too, for typed input and for scanners that cannot send GS.
+//! accepted too, for typed input and for scanners that cannot send GS. There, as in GS1's
+//! bracketed syntax, a `(` inside a value is written `\(`: `(10)AB\(1)` is lot `AB(1)`.
 
 use std::fmt;
 
@@ -202,8 +203,9 @@ impl Gs1Elements {
                 .find(|spec| spec.ai == ai)
                 .ok_or_else(|| Gs1Error::UnknownAi { ai: ai.to_owned() })?;
             rest = &inner[close + 1..];
-            let end = rest.find(['(', GS]).unwrap_or(rest.len());
-            let value = &rest[..end];
+            let end = bracketed_value_end(rest);
+            let value = rest[..end].replace("\\(", "(");
+            let value = value.as_str();
             rest = &rest[end..];
             if let Format::Digits(n) = spec.format {
                 let got = value.chars().count();
@@ -295,6 +297,18 @@ impl Gs1Elements {
             Field::ShipToPostal => put(&mut self.ship_to_postal_code, text(), ai),
         }
     }
+}
+
+/// Where a bracketed value ends: at a GS or at the next `(` that is not written `\(`.
+fn bracketed_value_end(rest: &str) -> usize {
+    let mut after_backslash = false;
+    for (i, c) in rest.char_indices() {
+        if c == GS || (c == '(' && !after_backslash) {
+            return i;
+        }
+        after_backslash = c == '\\';
+    }
+    rest.len()
 }
 
 /// Stores a value; an AI may repeat only with the same value.
@@ -421,10 +435,21 @@ fn spec_starting(rest: &str) -> Result<&'static AiSpec, Gs1Error> {
     // Name as many digits as GS1 gives AIs with this start, so the message shows the real AI.
     let len = match rest.get(..2) {
         Some("23" | "24" | "25" | "40" | "41" | "42" | "71") => 3,
-        Some("31" | "32" | "33" | "34" | "35" | "36" | "39" | "70" | "72" | "80" | "81") => 4,
+        Some(
+            "31" | "32" | "33" | "34" | "35" | "36" | "39" | "43" | "70" | "72" | "80" | "81"
+            | "82",
+        ) => 4,
         _ => 2,
     };
-    let ai: String = rest.chars().take(len).take_while(|&c| c != GS).collect();
+    // Control characters escaped, so that the message stays on one line whatever was sent.
+    let mut ai = String::new();
+    for c in rest.chars().take(len).take_while(|&c| c != GS) {
+        if c.is_control() {
+            ai.extend(c.escape_debug());
+        } else {
+            ai.push(c);
+        }
+    }
     Err(Gs1Error::UnknownAi { ai })
 }
 

@@ -110,7 +110,9 @@ pub struct BatchWork {
 impl BatchWork {
     /// The first slot still without a tote: the cart is built slot by slot.
     pub fn next_unbound_slot(&self) -> Option<&CartSlot> {
-        self.slots.iter().find(|slot| slot.tote_location_id.is_none())
+        self.slots
+            .iter()
+            .find(|slot| slot.tote_location_id.is_none())
     }
 
     /// The first task with units left, in route order.

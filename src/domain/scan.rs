@@ -210,7 +210,8 @@ fn looks_like_gs1(s: &str) -> bool {
         return true;
     }
     // An AI followed by exactly its key is GS1 whatever the check digit says, so that a bad
-    // one is reported as such; with more data after it, the key must check out.
+    // one is reported as such; with more data after it, the key must check out and room must
+    // be left for another AI and a value: an 18-digit SSCC may start 01 or 02.
     let key_len = match &s[..2] {
         "00" => 18,
         "01" | "02" => 14,
@@ -220,7 +221,7 @@ fn looks_like_gs1(s: &str) -> bool {
     if s.len() == end {
         return digits_at(0..end);
     }
-    s.len() > end && digits_at(2..end) && has_valid_check_digit(&s[2..end])
+    s.len() >= end + 3 && digits_at(2..end) && has_valid_check_digit(&s[2..end])
 }
 
 /// `^[A-Z]{1,6}(-[0-9A-Z]{1,6}){1,4}$`: aisle-bay-level-position bins (`A-03-12-2`), reserve

@@ -2,6 +2,11 @@
 //! drawing and keys keep coming while the database answers; each answer comes back as a
 //! [`Reply`] for `update`. Scan journal writes run the same way but answer nothing: the screen
 //! never waits for them, and a failed write is logged, not shown.
+//!
+//! Confirms (picks, shorts, moves) go through the terminal's durable journal: each is written
+//! there under a fresh scan id before it is sent and struck off once the database has answered.
+//! When the database is away the confirm stays, the screen is told it is queued, and later
+//! confirms queue behind it; a replay sends them in order when the database is back.
 
 use std::time::{Duration, Instant};
 
@@ -9,11 +14,19 @@ use sqlx::PgPool;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use crate::Result;
-use crate::app::command::{Found, InquiryTarget, Request};
-use crate::app::event::Reply;
+use std::collections::HashMap;
+
+use chrono::Utc;
+
+use crate::app::command::{Found, InquiryTarget, Request, RequestId};
+use crate::app::event::{Confirmation, ReplayReport, Reply};
+use crate::db::floor_tasks::{self, MoveConfirm, ReplayOutcome, ShortPick};
 use crate::db::inquiry::ScanRecord;
-use crate::db::{inquiry, operators};
+use crate::db::operators::Operator;
+use crate::db::pick_batches::{self, PickConfirm};
+use crate::db::{inquiry, operators, pick_work};
+use crate::runtime::confirm_journal::{ConfirmJournal, PendingConfirm, PendingKind};
+use crate::{Error, Result};
 
 /// How long leaving waits for journal writes still in flight.
 const JOURNAL_GRACE: Duration = Duration::from_secs(2);
@@ -21,8 +34,20 @@ const JOURNAL_GRACE: Duration = Duration::from_secs(2);
 pub struct Effects {
     pool: PgPool,
     warehouse_id: i32,
-    running: JoinSet<Reply>,
+    running: JoinSet<(Reply, Settle)>,
     journal: JoinSet<()>,
+    /// Confirms written before they are sent; `None` sends them straight (tools, some tests).
+    confirms: Option<ConfirmJournal>,
+}
+
+/// What an answer settles in the confirm journal.
+#[derive(Debug)]
+enum Settle {
+    Nothing,
+    /// A confirm sent at once: struck off unless the connection was lost.
+    Confirm(Uuid),
+    /// A replay: these scan ids reached the database (applied, or now exceptions).
+    Replayed(Vec<Uuid>),
 }
 
 impl Effects {
@@ -32,7 +57,19 @@ impl Effects {
             warehouse_id,
             running: JoinSet::new(),
             journal: JoinSet::new(),
+            confirms: None,
         }
+    }
+
+    /// Keeps confirms in `journal` until the database acknowledges them.
+    pub fn with_confirm_journal(mut self, journal: ConfirmJournal) -> Effects {
+        self.confirms = Some(journal);
+        self
+    }
+
+    /// Confirms waiting in the journal (left by a dropped connection or a killed terminal).
+    pub fn waiting(&self) -> usize {
+        self.confirms.as_ref().map_or(0, ConfirmJournal::len)
     }
 
     /// Journals one scan under a fresh UUIDv7, in the background.
@@ -84,8 +121,129 @@ impl Effects {
         let pool = self.pool.clone();
         let warehouse_id = self.warehouse_id;
         tracing::debug!(?request, "database request");
-        self.running
-            .spawn(async move { execute(&pool, warehouse_id, request).await });
+        match request {
+            Request::Confirm {
+                request,
+                picker,
+                terminal,
+                kind,
+                raw,
+            } => {
+                let entry = PendingConfirm {
+                    scan_id: Uuid::now_v7(),
+                    warehouse_id,
+                    operator_id: picker.id,
+                    kind,
+                    terminal,
+                    raw,
+                    at: Utc::now(),
+                };
+                self.confirm(request, picker, entry);
+            }
+            Request::Replay { request } => self.replay(request),
+            request => {
+                self.running.spawn(async move {
+                    (execute(&pool, warehouse_id, request).await, Settle::Nothing)
+                });
+            }
+        }
+    }
+
+    fn confirm(&mut self, request: RequestId, picker: Operator, entry: PendingConfirm) {
+        let backlog = self.waiting();
+        if let Some(journal) = &mut self.confirms
+            && let Err(error) = journal.append(entry.clone())
+        {
+            let error = Error::io(
+                "keeping the confirm in the terminal's journal",
+                std::io::Error::other(error.to_string()),
+            );
+            self.answer_now(Reply::Confirmed {
+                request,
+                result: Err(error),
+            });
+            return;
+        }
+        // Older confirms wait for the database: this one waits behind them, in order.
+        if backlog > 0 {
+            let waiting = self.waiting();
+            self.answer_now(Reply::Confirmed {
+                request,
+                result: Ok(Confirmation::Queued { waiting }),
+            });
+            return;
+        }
+        let pool = self.pool.clone();
+        self.running.spawn(async move {
+            let result = apply(&pool, &picker, &entry).await;
+            let reply = Reply::Confirmed { request, result };
+            (reply, Settle::Confirm(entry.scan_id))
+        });
+    }
+
+    fn answer_now(&mut self, reply: Reply) {
+        self.running.spawn(async move { (reply, Settle::Nothing) });
+    }
+
+    fn replay(&mut self, request: RequestId) {
+        let pending: Vec<PendingConfirm> = self
+            .confirms
+            .as_ref()
+            .map(|journal| journal.pending().to_vec())
+            .unwrap_or_default();
+        let pool = self.pool.clone();
+        self.running.spawn(async move {
+            let (report, settled) = replay(&pool, &pending).await;
+            (
+                Reply::Replayed { request, report },
+                Settle::Replayed(settled),
+            )
+        });
+    }
+
+    /// Strikes answered confirms off the journal; a confirm whose connection was lost stays
+    /// and is reported as queued.
+    fn settle(&mut self, reply: Reply, settle: Settle) -> Reply {
+        let Some(journal) = &mut self.confirms else {
+            return reply;
+        };
+        let mut strike = |scan_id: Uuid| {
+            if let Err(error) = journal.acknowledge(scan_id) {
+                // Left in the journal, it is replayed once more: harmless, the scan id applies once.
+                tracing::error!(%error, %scan_id, "confirm not struck off the journal");
+            }
+        };
+        match (reply, settle) {
+            (Reply::Confirmed { request, result }, Settle::Confirm(scan_id)) => match result {
+                Err(error) if error.is_connection_lost() => {
+                    tracing::warn!(%error, %scan_id, "database away: confirm kept for replay");
+                    Reply::Confirmed {
+                        request,
+                        result: Ok(Confirmation::Queued {
+                            waiting: journal.len(),
+                        }),
+                    }
+                }
+                result => {
+                    strike(scan_id);
+                    Reply::Confirmed { request, result }
+                }
+            },
+            (
+                Reply::Replayed {
+                    request,
+                    mut report,
+                },
+                Settle::Replayed(settled),
+            ) => {
+                for scan_id in settled {
+                    strike(scan_id);
+                }
+                report.waiting = journal.len();
+                Reply::Replayed { request, report }
+            }
+            (reply, _) => reply,
+        }
     }
 
     /// The next answer; pending forever when nothing runs, so guard it with
@@ -93,7 +251,7 @@ impl Effects {
     pub async fn next_reply(&mut self) -> Option<Reply> {
         loop {
             match self.running.join_next().await? {
-                Ok(reply) => return Some(reply),
+                Ok((reply, settle)) => return Some(self.settle(reply, settle)),
                 // Our database code does not panic; if it ever does, the screen's Esc still
                 // leaves the step that waits.
                 Err(error) => tracing::error!(%error, "database request failed to finish"),
@@ -105,7 +263,7 @@ impl Effects {
     pub fn try_next_reply(&mut self) -> Option<Reply> {
         loop {
             match self.running.try_join_next()? {
-                Ok(reply) => return Some(reply),
+                Ok((reply, settle)) => return Some(self.settle(reply, settle)),
                 Err(error) => tracing::error!(%error, "database request failed to finish"),
             }
         }
@@ -151,6 +309,51 @@ async fn execute(pool: &PgPool, warehouse_id: i32, request: Request) -> Reply {
             request,
             result: inquiry::locked_badges(pool).await,
         },
+        Request::GetWork { request, picker } => Reply::WorkLoaded {
+            request,
+            result: pick_work::get_work(pool, warehouse_id, &picker).await,
+        },
+        Request::LoadWork { request, batch_id } => Reply::WorkLoaded {
+            request,
+            result: pick_work::load(pool, warehouse_id, batch_id).await,
+        },
+        Request::BindTote {
+            request,
+            picker,
+            batch_id,
+            slot,
+            tote,
+        } => Reply::ToteBound {
+            request,
+            result: pick_batches::bind_tote_by_code(
+                pool,
+                warehouse_id,
+                batch_id,
+                slot,
+                &tote,
+                &picker,
+            )
+            .await,
+        },
+        Request::RenewLease {
+            request,
+            picker,
+            batch_id,
+        } => Reply::LeaseRenewed {
+            request,
+            result: pick_batches::renew(pool, warehouse_id, batch_id, &picker).await,
+        },
+        // Carried out by `start` itself, with the journal.
+        Request::Confirm { request, .. } => Reply::Confirmed {
+            request,
+            result: Err(Error::Invalid(
+                "a confirm must go through the journal".into(),
+            )),
+        },
+        Request::Replay { request } => Reply::Replayed {
+            request,
+            report: ReplayReport::default(),
+        },
     };
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -180,4 +383,126 @@ async fn inquire(
                 .map(|location| Found::Location(Box::new(location))))
         }
     }
+}
+
+/// One confirm, sent for the first time.
+async fn apply(pool: &PgPool, picker: &Operator, entry: &PendingConfirm) -> Result<Confirmation> {
+    let wh = entry.warehouse_id;
+    Ok(match &entry.kind {
+        PendingKind::Pick {
+            task_id,
+            tote_location_id,
+            quantity,
+        } => {
+            let confirm = PickConfirm {
+                task_id: *task_id,
+                tote_location_id: *tote_location_id,
+                quantity: *quantity,
+                scan_id: entry.scan_id,
+                terminal: entry.terminal.clone(),
+                raw: entry.raw.clone(),
+            };
+            let progress = pick_batches::confirm_pick(pool, wh, picker, &confirm).await?;
+            Confirmation::Applied {
+                batch_done: progress.batch_status == "done",
+                reload: false,
+            }
+        }
+        PendingKind::Short { task_id, found } => {
+            let short = ShortPick {
+                task_id: *task_id,
+                found: *found,
+                scan_id: entry.scan_id,
+                terminal: entry.terminal.clone(),
+                raw: entry.raw.clone(),
+            };
+            let outcome = floor_tasks::short_pick(pool, wh, picker, &short).await?;
+            Confirmation::Applied {
+                batch_done: outcome.batch_status == "done",
+                reload: true,
+            }
+        }
+        PendingKind::Move {
+            task_id,
+            from_location_id,
+            to_location_id,
+            quantity,
+        } => {
+            let confirm = MoveConfirm {
+                task_id: *task_id,
+                from_location_id: *from_location_id,
+                to_location_id: *to_location_id,
+                quantity: *quantity,
+                scan_id: entry.scan_id,
+                terminal: entry.terminal.clone(),
+                raw: entry.raw.clone(),
+            };
+            let progress = floor_tasks::confirm_move(pool, wh, picker, &confirm).await?;
+            Confirmation::Applied {
+                batch_done: progress.batch_status.as_deref() == Some("done"),
+                reload: false,
+            }
+        }
+    })
+}
+
+/// Sends the journal's confirms in order until the database is away again. Each reaches the
+/// database once by its scan id: applied, already applied, or refused and recorded there as an
+/// exception for the supervisor. Returns the report and the scan ids settled.
+async fn replay(pool: &PgPool, pending: &[PendingConfirm]) -> (ReplayReport, Vec<Uuid>) {
+    let mut report = ReplayReport::default();
+    let mut settled = Vec::new();
+    let mut operators: HashMap<i32, Operator> = HashMap::new();
+    for entry in pending {
+        let picker = match operators.get(&entry.operator_id) {
+            Some(picker) => picker.clone(),
+            None => match operators::by_id(pool, entry.operator_id).await {
+                Ok(picker) => {
+                    operators.insert(picker.id, picker.clone());
+                    picker
+                }
+                Err(error) if error.is_connection_lost() => break,
+                Err(error) => {
+                    report.exceptions.push(error.to_string());
+                    settled.push(entry.scan_id);
+                    continue;
+                }
+            },
+        };
+        let result = match &entry.kind {
+            PendingKind::Pick {
+                task_id,
+                tote_location_id,
+                quantity,
+            } => {
+                let confirm = PickConfirm {
+                    task_id: *task_id,
+                    tote_location_id: *tote_location_id,
+                    quantity: *quantity,
+                    scan_id: entry.scan_id,
+                    terminal: entry.terminal.clone(),
+                    raw: entry.raw.clone(),
+                };
+                floor_tasks::replay_pick(pool, entry.warehouse_id, &picker, &confirm)
+                    .await
+                    .map(|outcome| match outcome {
+                        ReplayOutcome::Applied(_) | ReplayOutcome::AlreadyApplied(_) => None,
+                        ReplayOutcome::Exception { detail, .. } => Some(detail),
+                    })
+            }
+            // Shorts and moves are idempotent by scan id: sent again as they were.
+            _ => apply(pool, &picker, entry).await.map(|_| None),
+        };
+        match result {
+            Ok(None) => report.applied += 1,
+            Ok(Some(detail)) => report.exceptions.push(detail),
+            Err(error) if error.is_connection_lost() => break,
+            Err(error) => {
+                tracing::warn!(%error, scan_id = %entry.scan_id, "replayed confirm refused");
+                report.exceptions.push(error.to_string());
+            }
+        }
+        settled.push(entry.scan_id);
+    }
+    (report, settled)
 }

@@ -16,7 +16,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::bell::Bell;
 use super::effects::Effects;
-use crate::app::{App, Command, Event, update};
+use crate::app::{App, Command, Event, Reply, update};
 use crate::{Error, Result};
 
 /// How often the clock ticks (message timeouts).
@@ -46,6 +46,12 @@ impl<B: Backend> Runtime<B> {
                 height: size.height,
             },
         );
+        // Confirms left in the journal by a terminal that died are sent as soon as it can.
+        let waiting = effects.waiting();
+        if waiting > 0 {
+            tracing::info!(waiting, "confirms waiting in the journal from before");
+            update(&mut app, Event::Reply(Reply::journal_left(waiting)));
+        }
         Ok(Runtime {
             terminal,
             app,

@@ -15,6 +15,7 @@ use ratatui::backend::CrosstermBackend;
 use sqlx::PgPool;
 
 use super::bell::StdoutBell;
+use super::confirm_journal::{self, ConfirmJournal};
 use super::effects::Effects;
 use super::event_loop::Runtime;
 use crate::app::App;
@@ -26,7 +27,16 @@ use crate::{Error, Result};
 pub async fn run_local(pool: PgPool, warehouse: Warehouse, terminal_id: String) -> Result<()> {
     let theme = theme_from_environment();
     tracing::info!(%terminal_id, warehouse = %warehouse.code, ?theme, "local terminal starting");
-    let effects = Effects::new(pool, warehouse.id);
+    // Confirms survive a dropped connection and a killed terminal: kept on disk until the
+    // database has them.
+    let journal_path = confirm_journal::default_path(&terminal_id);
+    let journal = ConfirmJournal::open(&journal_path).map_err(|error| {
+        Error::io(
+            format!("opening the terminal's journal {}", journal_path.display()),
+            io::Error::other(error.to_string()),
+        )
+    })?;
+    let effects = Effects::new(pool, warehouse.id).with_confirm_journal(journal);
     let _screen = ScreenGuard::enter()?;
     let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))
         .map_err(|e| Error::io("opening the terminal", e))?;

@@ -2,6 +2,7 @@
 //! effects, the bell, and the local terminal.
 
 pub mod bell;
+pub mod confirm_journal;
 pub mod effects;
 pub mod event_loop;
 pub mod local;

@@ -19,6 +19,7 @@ fn screen_keys(screen: &Screen) -> &'static [(&'static str, &'static str)] {
         Screen::Menu(_) => strings::HELP_MENU,
         Screen::Inquiry(_) => strings::HELP_INQUIRY,
         Screen::Unlock(_) => strings::HELP_UNLOCK,
+        Screen::Pick(_) => strings::HELP_PICK,
     }
 }
 

@@ -14,6 +14,7 @@ use crate::screen::context::Context;
 pub const LOGIN: &str = "login";
 pub const INQUIRY: &str = "inquiry";
 pub const UNLOCK: &str = "unlock";
+pub const PICK: &str = "pick";
 
 fn record(
     ctx: &Context,

@@ -9,6 +9,7 @@ pub mod journal;
 pub mod login;
 pub mod menu;
 pub mod outcome;
+pub mod pick;
 pub mod unlock;
 pub mod view;
 
@@ -23,14 +24,16 @@ pub use inquiry::InquiryState;
 pub use login::LoginState;
 pub use menu::MenuState;
 pub use outcome::{Goto, Outcome};
+pub use pick::PickState;
 pub use unlock::UnlockState;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
     Login(LoginState),
     Menu(MenuState),
     Inquiry(InquiryState),
     Unlock(UnlockState),
+    Pick(PickState),
 }
 
 impl Screen {
@@ -41,7 +44,13 @@ impl Screen {
             Screen::Menu(_) => false,
             Screen::Inquiry(state) => state.is_busy(),
             Screen::Unlock(state) => state.is_busy(),
+            Screen::Pick(state) => state.is_busy(),
         }
+    }
+
+    /// Whether Enter on an empty line is an answer here (picking's "Enter: get work").
+    pub fn takes_bare_enter(&self) -> bool {
+        matches!(self, Screen::Pick(state) if state.takes_bare_enter())
     }
 
     pub fn on_action(&mut self, action: &Action, ctx: &mut Context) -> Outcome {
@@ -50,6 +59,7 @@ impl Screen {
             Screen::Menu(state) => state.on_action(action, ctx),
             Screen::Inquiry(state) => state.on_action(action, ctx),
             Screen::Unlock(state) => state.on_action(action, ctx),
+            Screen::Pick(state) => state.on_action(action, ctx),
         }
     }
 
@@ -60,6 +70,7 @@ impl Screen {
             Screen::Menu(_) => Outcome::none(),
             Screen::Inquiry(state) => state.on_reply(reply, ctx),
             Screen::Unlock(state) => state.on_reply(reply, ctx),
+            Screen::Pick(state) => state.on_reply(reply, ctx),
         }
     }
 
@@ -67,6 +78,7 @@ impl Screen {
     pub fn on_tick(&mut self, ctx: &mut Context) -> Outcome {
         match self {
             Screen::Login(state) => state.on_tick(ctx),
+            Screen::Pick(state) => state.on_tick(ctx),
             Screen::Menu(_) | Screen::Inquiry(_) | Screen::Unlock(_) => Outcome::none(),
         }
     }
@@ -83,6 +95,7 @@ impl Screen {
             Screen::Menu(state) => menu::view::chrome(state),
             Screen::Inquiry(state) => inquiry::view::chrome(state, size, theme),
             Screen::Unlock(state) => unlock::view::chrome(state),
+            Screen::Pick(state) => pick::view::chrome(state),
         }
     }
 }

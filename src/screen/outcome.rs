@@ -13,6 +13,8 @@ pub enum Goto {
     Menu,
     Inquiry,
     Unlock,
+    /// Picking: asks for work as it opens.
+    Pick,
     LogOut,
 }
 

@@ -118,5 +118,8 @@ fn render_body(app: &App, compactness: Compactness, area: Rect, buf: &mut Buffer
         Screen::Unlock(state) => {
             super::unlock::view::render_body(state, theme, app.ticks(), area, buf)
         }
+        Screen::Pick(state) => {
+            super::pick::view::render_body(state, theme, app.waiting_confirms(), area, buf)
+        }
     }
 }

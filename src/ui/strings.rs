@@ -7,6 +7,7 @@ use crate::app::notice::Notice;
 use crate::domain::availability::AllocationRule;
 use crate::domain::barcode::BarcodeError;
 use crate::domain::gs1::Gs1Error;
+use crate::domain::pick_work::WorkKind;
 use crate::domain::role::Role;
 use crate::domain::scan::ScanError;
 
@@ -445,4 +446,245 @@ pub fn error_notice(error: &Error) -> Notice {
             "Not done: the database did not answer; try again",
         ),
     }
+}
+
+// Picking.
+pub const MENU_PICK: &str = "Pick";
+pub const PICK_TITLE: &str = "Picking";
+pub const PICK_TITLE_SHORT: &str = "Pick";
+pub const PROMPT_TOTE: &str = "Tote";
+pub const PROMPT_LOCATION: &str = "Loc";
+pub const PROMPT_ITEM: &str = "Item";
+pub const PROMPT_QTY: &str = "Qty";
+pub const PROMPT_TO: &str = "To";
+pub const PROMPT_FOUND: &str = "In bin";
+pub const PROMPT_ENTER: &str = "Enter";
+pub const GETTING_WORK: &str = "Getting work...";
+pub const NO_WORK: &str = "No work waiting";
+pub const NO_WORK_DETAIL: &str = "Enter: ask again";
+pub const BUILD_CART: &str = "Build the cart";
+pub const GO_TO: &str = "Go to";
+pub const SCAN_LOCATION: &str = "Scan the location";
+pub const SCAN_THE_ITEM: &str = "Scan the item";
+pub const SCAN_OR_KEY_QTY: &str = "Scan or key qty";
+pub const SCAN_EACH: &str = "Scan each unit";
+pub const SCAN_TOTE: &str = "Scan the tote";
+pub const SCAN_DESTINATION: &str = "Scan the bin";
+pub const KEY_FOUND: &str = "Key units in the bin";
+pub const SAVING: &str = "Saving...";
+pub const BATCH_DONE: &str = "Batch done";
+pub const BATCH_DONE_DETAIL: &str = "Take the cart to packing. Enter: next batch";
+pub const KEY_SHORT: (&str, &str) = ("F2", "Short");
+pub const HELP_PICK: &[(&str, &str)] = &[
+    ("Scan", "tote, loc, item, tote"),
+    ("Digits", "quantity, if allowed"),
+    ("F2", "short: bin holds less"),
+    ("Esc", "menu; batch kept"),
+];
+
+pub fn task_of(position: usize, count: usize) -> String {
+    format!("Task {position}/{count}")
+}
+
+pub fn task_of_short(position: usize, count: usize) -> String {
+    format!("{position}/{count}")
+}
+
+pub fn units_left(units: i32) -> String {
+    format!("{units} left")
+}
+
+pub fn slot_of(slot: i32, slots: usize) -> String {
+    format!("Slot {slot} of {slots}")
+}
+
+pub fn order_ref(order: &str) -> String {
+    format!("Order {order}")
+}
+
+pub fn quantity_to(quantity: i32, to: &str) -> String {
+    format!("Qty {quantity} -> {to}")
+}
+
+pub fn counted(counted: i32, quantity: i32) -> String {
+    format!("Counted {counted}/{quantity}")
+}
+
+pub fn lot_required(lot: &str) -> String {
+    format!("Lot {lot}")
+}
+
+pub fn kind_label(kind: WorkKind) -> &'static str {
+    match kind {
+        WorkKind::Pick => "Pick",
+        WorkKind::Replenish => "Replenish",
+        WorkKind::PutBack => "Put back",
+    }
+}
+
+pub fn offline(waiting: usize) -> String {
+    format!("OFFLINE {waiting} waiting")
+}
+
+pub fn offline_short(waiting: usize) -> String {
+    format!("OFFLINE {waiting}")
+}
+
+pub fn wrong_location(expected: &str) -> Notice {
+    Notice::error(
+        format!("Expect {expected}"),
+        format!("Wrong location: expected {expected}"),
+    )
+}
+
+pub fn location_first(expected: &str) -> Notice {
+    Notice::error(
+        "Scan location first",
+        format!("Scan the location {expected} first, then the item"),
+    )
+}
+
+pub fn wrong_item(sku: &str) -> Notice {
+    Notice::error(
+        format!("Expect {sku}"),
+        format!("Wrong item: expected {sku}"),
+    )
+}
+
+pub fn lot_needed(lot: &str) -> Notice {
+    Notice::error(
+        format!("Scan lot {lot}"),
+        format!("Lot-controlled: scan the GS1 label with lot {lot}"),
+    )
+}
+
+pub fn wrong_lot(expected: &str, scanned: &str) -> Notice {
+    Notice::error(
+        format!("Wrong lot {scanned}"),
+        format!("Wrong lot: expected {expected}, scanned {scanned}"),
+    )
+}
+
+pub fn over_pick(left: i32) -> Notice {
+    Notice::error(
+        format!("Over-pick: {left} left"),
+        format!("Over-pick: this task needs {left} more, not that many"),
+    )
+}
+
+pub fn scan_each_unit() -> Notice {
+    Notice::error(
+        "Scan each unit",
+        "This item is counted by scanning each unit: keying is off",
+    )
+}
+
+pub fn quantity_expected(left: i32) -> Notice {
+    Notice::error(
+        format!("Qty 1-{left}"),
+        format!("Expected a quantity from 1 to {left}"),
+    )
+}
+
+pub fn count_item_first() -> Notice {
+    Notice::error(
+        "Scan the item first",
+        "Scan the item first: then key or scan the quantity",
+    )
+}
+
+pub fn wrong_tote(expected: &str) -> Notice {
+    Notice::error(
+        format!("Expect {expected}"),
+        format!("Wrong tote: expected {expected}"),
+    )
+}
+
+pub fn wrong_destination(expected: &str) -> Notice {
+    Notice::error(
+        format!("Expect {expected}"),
+        format!("Wrong destination: expected {expected}"),
+    )
+}
+
+pub fn tote_expected() -> Notice {
+    Notice::error("Scan a tote", "Expected a tote label such as TOTE-0001")
+}
+
+pub fn tote_in_cart(tote: &str) -> Notice {
+    Notice::error(
+        "Tote already used",
+        format!("{tote} is already on this cart: take an empty tote"),
+    )
+}
+
+pub fn found_expected(left: i32) -> Notice {
+    Notice::error(
+        format!("Key 0-{}", left - 1),
+        format!("Key how many units the bin holds, 0 to {}", left - 1),
+    )
+}
+
+pub fn tote_bound(tote: &str, slot: i32) -> Notice {
+    Notice::info(
+        format!("{tote} slot {slot}"),
+        format!("{tote} carries slot {slot}"),
+    )
+}
+
+pub fn confirmed(quantity: i32, to: &str) -> Notice {
+    Notice::info(
+        format!("{quantity} -> {to}"),
+        format!("{quantity} confirmed into {to}"),
+    )
+}
+
+pub fn queued(waiting: usize) -> Notice {
+    Notice::info(
+        format!("Saved: {waiting} wait"),
+        format!("Database away: saved on the terminal, {waiting} waiting; go on"),
+    )
+}
+
+pub fn shorted() -> Notice {
+    Notice::info(
+        "Short recorded",
+        "Short recorded: the rest goes to another bin or the backorder",
+    )
+}
+
+pub fn replayed(applied: usize) -> Notice {
+    Notice::info(
+        format!("Back online: {applied}"),
+        format!("Back online: {applied} saved confirms sent"),
+    )
+}
+
+pub fn replay_exceptions(detail: &[String]) -> Notice {
+    Notice::error(
+        format!("{} not applied", detail.len()),
+        format!(
+            "{} saved confirms could not apply, sent to the supervisor: {}",
+            detail.len(),
+            detail.join("; ")
+        ),
+    )
+}
+
+pub fn taken_over() -> Notice {
+    Notice::error(
+        "Batch taken over",
+        "This batch is no longer yours (lease expired): get work again",
+    )
+}
+
+pub fn needs_database(what: &str) -> Notice {
+    Notice::error(
+        "Database away",
+        format!("The database is away: {what} needs it; try again shortly"),
+    )
+}
+
+pub fn pick_refused(error: &Error) -> Notice {
+    Notice::error("Not applied", format!("Not applied: {error}"))
 }

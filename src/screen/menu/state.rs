@@ -8,6 +8,7 @@ use crate::ui::strings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MenuEntry {
+    Pick,
     Inquiry,
     UnlockBadge,
     LogOut,
@@ -16,6 +17,7 @@ pub enum MenuEntry {
 impl MenuEntry {
     pub fn label(self) -> &'static str {
         match self {
+            MenuEntry::Pick => strings::MENU_PICK,
             MenuEntry::Inquiry => strings::MENU_INQUIRY,
             MenuEntry::UnlockBadge => strings::MENU_UNLOCK,
             MenuEntry::LogOut => strings::MENU_LOG_OUT,
@@ -24,6 +26,7 @@ impl MenuEntry {
 
     fn goto(self) -> Goto {
         match self {
+            MenuEntry::Pick => Goto::Pick,
             MenuEntry::Inquiry => Goto::Inquiry,
             MenuEntry::UnlockBadge => Goto::Unlock,
             MenuEntry::LogOut => Goto::LogOut,
@@ -40,6 +43,10 @@ impl MenuState {
     /// Working entries only: nothing is shown that the role cannot use yet.
     pub fn for_role(role: Role) -> MenuState {
         let mut entries = Vec::new();
+        // System actors may pick (the simulators) but never log in to a screen.
+        if role.may(Permission::Pick) {
+            entries.push(MenuEntry::Pick);
+        }
         if role.may(Permission::Inquire) {
             entries.push(MenuEntry::Inquiry);
         }

@@ -1,0 +1,244 @@
+//! Replaying pick confirms a terminal journalled while offline: applied now, applied before, or
+//! refused as an exception for the supervisor (the batch was taken over after the lease expired,
+//! or someone else finished the task). A refused replay is recorded once however often it comes.
+
+mod common;
+
+use aisle::db::floor_tasks::{self, ReplayOutcome};
+use aisle::db::operators::{self, Operator, SystemActor};
+use aisle::db::pick_batches::{self, PickConfirm};
+use aisle::db::{demo, exceptions, invariants, planner};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+struct Floor {
+    wh: i32,
+    batch: i64,
+    picker: Operator,
+    other: Operator,
+}
+
+async fn operator(pool: &PgPool, badge: &str) -> Operator {
+    sqlx::query_as("select id, badge, name, role from operators where badge = $1")
+        .bind(badge)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// The demo, one batch planned and claimed by P1001, its totes bound slot by slot.
+async fn claimed_batch(pool: &PgPool) -> Floor {
+    demo::load(pool).await.unwrap();
+    let wh: i32 = sqlx::query_scalar("select id from warehouses where code = 'DEMO'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let planner_actor = operators::system_actor(pool, SystemActor::Planner)
+        .await
+        .unwrap();
+    planner::release(pool, wh, &planner_actor, 1).await.unwrap();
+    let picker = operator(pool, "P1001").await;
+    let other = operator(pool, "P1002").await;
+    let batch = pick_batches::claim(pool, wh, &picker)
+        .await
+        .unwrap()
+        .unwrap();
+    let slots: Vec<i32> =
+        sqlx::query_scalar("select slot from batch_orders where batch_id = $1 order by slot")
+            .bind(batch)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    for slot in slots {
+        let tote: i32 = sqlx::query_scalar(
+            "select id from locations where warehouse_id = $1 and code = 'TOTE-' || lpad($2::text, 4, '0')",
+        )
+        .bind(wh)
+        .bind(slot)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        pick_batches::bind_tote(pool, wh, batch, slot, tote, &picker)
+            .await
+            .unwrap();
+    }
+    Floor {
+        wh,
+        batch,
+        picker,
+        other,
+    }
+}
+
+/// (task, tote, quantity left) of the batch's open tasks, in route order.
+async fn open_tasks(pool: &PgPool, batch: i64) -> Vec<(i64, i32, i32)> {
+    sqlx::query_as(
+        "select t.id, bo.tote_location_id, t.quantity - t.done_qty from tasks t
+           join order_lines l on l.warehouse_id = t.warehouse_id and l.id = t.order_line_id
+           join batch_orders bo on bo.warehouse_id = t.warehouse_id and bo.batch_id = t.batch_id
+                               and bo.order_id = l.order_id
+          where t.batch_id = $1 and t.status in ('open', 'in_progress') order by t.seq",
+    )
+    .bind(batch)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+fn confirm(task: i64, tote: i32, quantity: i32) -> PickConfirm {
+    PickConfirm {
+        task_id: task,
+        tote_location_id: tote,
+        quantity,
+        scan_id: Uuid::now_v7(),
+        terminal: "test-handheld".into(),
+        raw: format!("TOTE {tote}"),
+    }
+}
+
+async fn ledger_rows(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("select count(*) from ledger")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn exception_rows(pool: &PgPool, scan: Uuid) -> i64 {
+    sqlx::query_scalar("select count(*) from exceptions where scan_id = $1")
+        .bind(scan)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn assert_invariants(pool: &PgPool) {
+    let found = invariants::violations(pool).await.unwrap();
+    assert!(found.is_empty(), "invariants broken: {found:#?}");
+}
+
+#[tokio::test]
+async fn a_replay_applies_once_and_then_reports_already_applied() {
+    let db = common::fresh_db().await;
+    let pool = &db.pool;
+    let floor = claimed_batch(pool).await;
+    let (task, tote, left) = open_tasks(pool, floor.batch).await[0];
+    let scan = confirm(task, tote, left);
+    let before = ledger_rows(pool).await;
+
+    let applied = floor_tasks::replay_pick(pool, floor.wh, &floor.picker, &scan)
+        .await
+        .unwrap();
+    let ReplayOutcome::Applied(progress) = applied else {
+        panic!("expected applied, got {applied:?}");
+    };
+    assert_eq!(progress.done_qty, left);
+    assert_eq!(progress.task_status, "done");
+    let after = ledger_rows(pool).await;
+    assert_eq!(after, before + 1);
+
+    let again = floor_tasks::replay_pick(pool, floor.wh, &floor.picker, &scan)
+        .await
+        .unwrap();
+    assert_eq!(again, ReplayOutcome::AlreadyApplied(progress.clone()));
+    assert_eq!(ledger_rows(pool).await, after);
+
+    // A confirm that went through online, replayed after the answer was lost.
+    let (task, tote, left) = open_tasks(pool, floor.batch).await[0];
+    let online = confirm(task, tote, left);
+    let progress = pick_batches::confirm_pick(pool, floor.wh, &floor.picker, &online)
+        .await
+        .unwrap();
+    let replayed = floor_tasks::replay_pick(pool, floor.wh, &floor.picker, &online)
+        .await
+        .unwrap();
+    assert_eq!(replayed, ReplayOutcome::AlreadyApplied(progress));
+    assert!(exceptions::open(pool, floor.wh).await.unwrap().is_empty());
+    assert_invariants(pool).await;
+}
+
+#[tokio::test]
+async fn a_replay_after_a_takeover_is_an_exception_recorded_once() {
+    let db = common::fresh_db().await;
+    let pool = &db.pool;
+    let floor = claimed_batch(pool).await;
+    let (task, tote, _) = open_tasks(pool, floor.batch).await[0];
+    // The terminal journalled this confirm offline; meanwhile its lease ran out and another
+    // picker took the batch.
+    let offline = confirm(task, tote, 1);
+    sqlx::query("update pick_batches set lease_until = now() - interval '1 second' where id = $1")
+        .bind(floor.batch)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        pick_batches::claim(pool, floor.wh, &floor.other)
+            .await
+            .unwrap(),
+        Some(floor.batch)
+    );
+    let before = ledger_rows(pool).await;
+
+    let first = floor_tasks::replay_pick(pool, floor.wh, &floor.picker, &offline)
+        .await
+        .unwrap();
+    let ReplayOutcome::Exception {
+        exception_id,
+        detail,
+    } = first.clone()
+    else {
+        panic!("expected an exception, got {first:?}");
+    };
+    assert!(detail.contains("held by P1002"), "{detail}");
+    let second = floor_tasks::replay_pick(pool, floor.wh, &floor.picker, &offline)
+        .await
+        .unwrap();
+    assert_eq!(second, first);
+    assert_eq!(exception_rows(pool, offline.scan_id).await, 1);
+    assert_eq!(ledger_rows(pool).await, before);
+
+    let journal: (String, Option<String>) =
+        sqlx::query_as("select outcome, message from scan_journal where scan_id = $1")
+            .bind(offline.scan_id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(journal.0, "exception");
+    assert_eq!(journal.1.as_deref(), Some(detail.as_str()));
+    let open = exceptions::open(pool, floor.wh).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].id, exception_id);
+    assert_eq!(open[0].kind, "replay_refused");
+    assert_eq!(open[0].operator_badge.as_deref(), Some("P1001"));
+    assert_eq!(open[0].batch_id, Some(floor.batch));
+    assert_invariants(pool).await;
+}
+
+#[tokio::test]
+async fn a_replay_of_a_task_someone_else_finished_is_an_exception() {
+    let db = common::fresh_db().await;
+    let pool = &db.pool;
+    let floor = claimed_batch(pool).await;
+    let (task, tote, left) = open_tasks(pool, floor.batch).await[0];
+    // Another terminal of the same picker (or a retry under a new scan id) finished the task.
+    pick_batches::confirm_pick(pool, floor.wh, &floor.picker, &confirm(task, tote, left))
+        .await
+        .unwrap();
+    let stale = confirm(task, tote, 1);
+    let before = ledger_rows(pool).await;
+    let out = floor_tasks::replay_pick(pool, floor.wh, &floor.picker, &stale)
+        .await
+        .unwrap();
+    let ReplayOutcome::Exception { detail, .. } = &out else {
+        panic!("expected an exception, got {out:?}");
+    };
+    assert!(detail.contains("already done"), "{detail}");
+    assert_eq!(ledger_rows(pool).await, before);
+    assert_eq!(
+        floor_tasks::replay_pick(pool, floor.wh, &floor.picker, &stale)
+            .await
+            .unwrap(),
+        out
+    );
+    assert_eq!(exception_rows(pool, stale.scan_id).await, 1);
+    assert_invariants(pool).await;
+}
