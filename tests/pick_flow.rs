@@ -395,3 +395,66 @@ async fn a_killed_connection_mid_batch_loses_no_confirm() {
     assert_eq!(units_in_totes(&db.pool).await, units);
     assert_invariants(&db.pool).await;
 }
+
+#[tokio::test]
+async fn a_short_at_an_empty_bin_counts_it_down_and_the_batch_goes_on() {
+    let db = common::fresh_db().await;
+    let warehouse = demo_warehouse(&db.pool).await;
+    let mut handheld = Handheld::new(&warehouse, Effects::new(db.pool.clone(), warehouse.id));
+    handheld.start_picking().await;
+    handheld.build_cart(1).await;
+
+    let short = handheld.task();
+    handheld.scan(&format!("{}\r", short.from_location)).await;
+    handheld
+        .runtime
+        .handle(Event::Key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE)));
+    let screen = handheld.scan("").await;
+    assert!(screen.contains("Key units in the bin"), "{screen}");
+    let screen = handheld.scan("0\r").await;
+    assert!(screen.contains("Short recorded"), "{screen}");
+
+    // The bin is counted down to nothing, with a count task and an exception for the supervisor.
+    let left: i64 = sqlx::query_scalar(
+        "select coalesce(sum(on_hand), 0)::bigint from stock
+          where location_id = $1 and sku_id = $2 and lot = $3",
+    )
+    .bind(short.from_location_id)
+    .bind(short.sku_id)
+    .bind(&short.lot)
+    .fetch_one(&db.pool)
+    .await
+    .expect("bin stock");
+    assert_eq!(left, 0);
+    let counts: i64 = sqlx::query_scalar(
+        "select count(*) from tasks where kind = 'count' and status = 'open'
+          and from_location_id = $1",
+    )
+    .bind(short.from_location_id)
+    .fetch_one(&db.pool)
+    .await
+    .expect("count tasks");
+    assert_eq!(counts, 1);
+    let exceptions: i64 =
+        sqlx::query_scalar("select count(*) from exceptions where kind = 'short_pick'")
+            .fetch_one(&db.pool)
+            .await
+            .expect("exceptions");
+    assert_eq!(exceptions, 1);
+    assert_invariants(&db.pool).await;
+
+    // The picker is never sent back to the shorted bin, and finishes the batch.
+    let mut tasks = 0;
+    while matches!(handheld.phase(), Phase::Task(_)) {
+        let next = handheld.task();
+        assert!(
+            !(next.from_location_id == short.from_location_id && next.sku_id == short.sku_id),
+            "sent back to the empty bin"
+        );
+        handheld.pick_one().await;
+        tasks += 1;
+        assert!(tasks < 200, "the batch never ends");
+    }
+    assert_eq!(handheld.phase(), Phase::Done, "{}", handheld.screen());
+    assert_invariants(&db.pool).await;
+}

@@ -510,3 +510,41 @@ fn screens_at_the_sizes_pickers_use() {
         insta::assert_snapshot!(format!("pick_wrong_tote_{width}x{height}"), draw(&app));
     }
 }
+
+#[test]
+fn a_replenishment_is_guided_from_the_reserve_to_its_bin() {
+    let mut replenish = task(40, 1, "R-01-02", 0, "TEE-BLK-M", 12);
+    replenish.kind = WorkKind::Replenish;
+    replenish.from_location_id = 501;
+    replenish.slot = None;
+    replenish.to_location_id = Some(101);
+    replenish.to_location = Some("A-01-02-1".into());
+    let work = BatchWork {
+        batch_id: 9,
+        route_m: Some(40.0),
+        lease_seconds: 300,
+        slots: vec![],
+        tasks: vec![replenish],
+    };
+    let mut app = picking(20, 16, work);
+    // No cart to build: straight to the reserve location.
+    assert_eq!(phase(&app), Phase::Task(Step::Location));
+    let screen = draw(&app);
+    assert!(screen.contains("Replenish"), "{screen}");
+    assert!(screen.contains("Qty 12 -> A-01-02-1"), "{screen}");
+    keys(&mut app, "R-01-02\r012345678905\r12\r");
+    assert_eq!(phase(&app), Phase::Task(Step::Destination { quantity: 12 }));
+    let wrong = keys(&mut app, "A-01-02-2\r");
+    assert_eq!(beeps(&wrong), 1);
+    assert_eq!(notice(&app), "Wrong destination: expected A-01-02-1");
+    let (_, kind) = sent_confirm(&keys(&mut app, "A-01-02-1\r"));
+    assert_eq!(
+        kind,
+        PendingKind::Move {
+            task_id: 40,
+            from_location_id: 501,
+            to_location_id: 101,
+            quantity: 12
+        }
+    );
+}
