@@ -144,9 +144,11 @@ begin
     if p_scan is null then
         raise exception 'a confirm needs the terminal''s scan id' using errcode = 'AS005';
     end if;
+    -- The task is locked before the scan id is looked up, so a first send and a replay of the
+    -- same scan take turns: the second finds the first's ledger row and changes nothing.
+    select * into t from tasks where warehouse_id = p_wh and id = p_task for update;
     if not inv_scan_applied(p_wh, p_scan) then
-        select * into t from tasks where warehouse_id = p_wh and id = p_task for update;
-        if not found or t.kind <> 'pick' or t.batch_id is null then
+        if t.id is null or t.kind <> 'pick' or t.batch_id is null then
             raise exception 'no pick task %', p_task using errcode = 'AS005';
         end if;
         select * into b from pick_batches where warehouse_id = p_wh and id = t.batch_id for update;
@@ -680,9 +682,48 @@ begin
         raise exception 'that tote already carries another order: take an empty one'
             using errcode = 'AS005';
     end if;
+    -- Units still in a tote belong to an order that has not been packed: never mix two orders.
+    if exists (select 1 from stock
+                where warehouse_id = p_wh and location_id = p_tote and on_hand > 0)
+       and not exists (select 1 from batch_orders
+                        where warehouse_id = p_wh and batch_id = p_batch and slot = p_slot
+                          and tote_location_id = p_tote) then
+        raise exception 'that tote is not empty: take an empty one' using errcode = 'AS005';
+    end if;
     update batch_orders set tote_location_id = p_tote
      where warehouse_id = p_wh and batch_id = p_batch and slot = p_slot;
     if not found then
         raise exception 'batch % has no slot %', p_batch, p_slot using errcode = 'AS005';
     end if;
+end $$;
+
+-- A confirm replayed from a terminal's journal that the database refused (a short or a move
+-- that no longer fits, a pick refused for a reason the replay could not foresee): recorded for
+-- the supervisor once per scan, so the terminal may strike it off its journal. Returns the id.
+create function aisle_record_replay_refusal(p_wh integer, p_task bigint, p_operator integer,
+                                            p_terminal text, p_scan uuid, p_raw text,
+                                            p_detail text) returns bigint
+language plpgsql as $$
+declare
+    v_id    bigint;
+    v_batch bigint;
+begin
+    select batch_id into v_batch from tasks where warehouse_id = p_wh and id = p_task;
+    insert into exceptions (warehouse_id, kind, task_id, batch_id, operator_id, terminal, scan_id,
+                            detail)
+    select p_wh, 'replay_refused', x.id, v_batch, p_operator, p_terminal, p_scan, p_detail
+      from (select p_task as id) t
+      left join tasks x on x.warehouse_id = p_wh and x.id = t.id
+    on conflict (warehouse_id, scan_id, kind) where scan_id is not null do nothing
+    returning id into v_id;
+    if v_id is null then
+        select id into v_id from exceptions
+         where warehouse_id = p_wh and scan_id = p_scan and kind = 'replay_refused';
+    end if;
+    insert into scan_journal (warehouse_id, scan_id, terminal, operator_id, screen, raw, parsed,
+                              outcome, message)
+    values (p_wh, p_scan, p_terminal, p_operator, 'pick', p_raw,
+            jsonb_build_object('task', p_task), 'exception', p_detail)
+    on conflict (warehouse_id, scan_id) do nothing;
+    return v_id;
 end $$;

@@ -675,7 +675,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let pool = database(global).await?;
             let warehouse = warehouse(&pool, global).await?;
             let terminal_id = std::env::var("AISLE_TERMINAL")
-                .unwrap_or_else(|_| format!("tty-{}", std::process::id()));
+                .unwrap_or_else(|_| crate::runtime::local::default_terminal_id());
             crate::runtime::run_local(pool, warehouse, terminal_id).await?;
         }
         Some(Command::Demo(flag)) => {

@@ -127,6 +127,23 @@ impl Error {
         }
     }
 
+    /// Nothing was applied and the same request may succeed later: a lost connection, a
+    /// deadlock or serialisation failure, a server out of connections or resources (53xxx), a
+    /// lock not available (55P03) or a cancelled statement (57014). A terminal keeps such a
+    /// confirm and sends it again under the same scan id, rather than call it refused.
+    pub fn is_transient(&self) -> bool {
+        if self.is_connection_lost() || self.is_retryable() {
+            return true;
+        }
+        match self {
+            Error::Database(err) => err
+                .as_database_error()
+                .and_then(|db| db.code())
+                .is_some_and(|code| code.starts_with("53") || code == "55P03" || code == "57014"),
+            _ => false,
+        }
+    }
+
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),

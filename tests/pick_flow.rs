@@ -221,6 +221,18 @@ async fn a_picker_picks_a_whole_demo_batch_by_scanning() {
     .expect("orders");
     assert_eq!(unpicked, 0, "every order of the batch is picked");
     assert_invariants(&db.pool).await;
+
+    // Enter gets the next batch; a tote still holding the last batch's units is refused.
+    let screen = handheld.scan("\r").await;
+    assert_eq!(handheld.phase(), Phase::BuildCart, "{screen}");
+    let screen = handheld.scan("TOTE-0001\r").await;
+    assert!(screen.contains("! Not applied"), "{screen}");
+    assert_eq!(handheld.phase(), Phase::BuildCart);
+    let long = handheld.runtime.app().notice().map(|n| n.long.clone());
+    assert!(
+        long.as_deref().is_some_and(|l| l.contains("not empty")),
+        "{long:?}"
+    );
 }
 
 /// A TCP proxy to the database that the test can cut: while closed, new connections are

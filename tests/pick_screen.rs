@@ -548,3 +548,32 @@ fn a_replenishment_is_guided_from_the_reserve_to_its_bin() {
         }
     );
 }
+
+#[test]
+fn scans_typed_ahead_after_the_last_confirm_do_not_claim_a_batch() {
+    let mut work = batch();
+    work.tasks.truncate(1);
+    let mut app = picking(20, 16, work);
+    bind(&mut app, "TOTE-0001", 901);
+    bind(&mut app, "TOTE-0002", 902);
+    keys(&mut app, "A-01-02-1\r012345678905\r3\r");
+    let (request, _) = sent_confirm(&keys(&mut app, "TOTE-0001\r"));
+    // The picker scans on while the last confirm is answered.
+    assert!(requests(&keys(&mut app, "TOTE-0003\r")).is_empty());
+    let commands = answer(
+        &mut app,
+        Reply::Confirmed {
+            request,
+            result: Ok(Confirmation::Applied {
+                batch_done: true,
+                reload: false,
+            }),
+        },
+    );
+    assert_eq!(phase(&app), Phase::Done);
+    assert!(requests(&commands).is_empty(), "{commands:?}");
+    assert_eq!(beeps(&commands), 1, "the scan typed ahead is refused");
+    assert!(draw(&app).contains("Batch done"));
+    let asked = requests(&keys(&mut app, "\r"));
+    assert!(matches!(asked[..], [Request::GetWork { .. }]), "{asked:?}");
+}

@@ -242,3 +242,72 @@ async fn a_replay_of_a_task_someone_else_finished_is_an_exception() {
     assert_eq!(exception_rows(pool, stale.scan_id).await, 1);
     assert_invariants(pool).await;
 }
+
+/// The terminal's side: its journal holds a short for a batch that is no longer the picker's
+/// (the lease ran out and P1002 took it). The replay cannot apply it; the refusal is stored for
+/// the supervisor first, and only then is the confirm struck off the journal.
+#[tokio::test]
+async fn a_refused_replay_of_a_short_is_recorded_before_it_leaves_the_journal() {
+    use aisle::app::Reply;
+    use aisle::app::command::{Request, RequestId};
+    use aisle::runtime::Effects;
+    use aisle::runtime::confirm_journal::{ConfirmJournal, PendingConfirm, PendingKind};
+
+    let db = common::fresh_db().await;
+    let pool = &db.pool;
+    let floor = claimed_batch(pool).await;
+    let (task, _, _) = open_tasks(pool, floor.batch).await[0];
+    sqlx::query("update pick_batches set lease_until = now() - interval '1 second' where id = $1")
+        .bind(floor.batch)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        pick_batches::claim(pool, floor.wh, &floor.other)
+            .await
+            .unwrap(),
+        Some(floor.batch)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("HH-09.jsonl");
+    let mut journal = ConfirmJournal::open(&path).unwrap();
+    let scan_id = Uuid::now_v7();
+    journal
+        .append(PendingConfirm {
+            scan_id,
+            warehouse_id: floor.wh,
+            operator_id: floor.picker.id,
+            kind: PendingKind::Short {
+                task_id: task,
+                found: 0,
+            },
+            terminal: "HH-09".into(),
+            raw: "0".into(),
+            at: chrono::Utc::now(),
+        })
+        .unwrap();
+    drop(journal);
+
+    let ledger_before = ledger_rows(pool).await;
+    let journal = ConfirmJournal::open(&path).unwrap();
+    let mut effects = Effects::new(pool.clone(), floor.wh).with_confirm_journal(journal);
+    assert_eq!(effects.waiting(), 1);
+    effects.start(Request::Replay {
+        request: RequestId(1),
+    });
+    let Some(Reply::Replayed { report, .. }) = effects.next_reply().await else {
+        panic!("expected the replay's report");
+    };
+    assert_eq!(report.applied, 0);
+    assert_eq!(report.waiting, 0, "struck off once recorded");
+    assert_eq!(report.exceptions.len(), 1);
+    assert!(
+        report.exceptions[0].contains("no longer yours"),
+        "{report:?}"
+    );
+    assert_eq!(exception_rows(pool, scan_id).await, 1);
+    assert_eq!(ledger_rows(pool).await, ledger_before, "nothing moved");
+    assert_eq!(ConfirmJournal::open(&path).unwrap().len(), 0);
+    assert_invariants(pool).await;
+}

@@ -105,7 +105,8 @@ def build_locations():
                      None))
     for i in range(1, 11):
         rows.append((f"CART-{i:02d}", "cart", None, None, None, None, None, None))
-    for i in range(1, 201):
+    # A tote carries one order until it is packed: enough for every open demo order at once.
+    for i in range(1, 401):
         rows.append((f"TOTE-{i:04d}", "tote", None, None, None, None, None, None))
     return rows
 

@@ -83,6 +83,10 @@ pub async fn open(url: &str, max_connections: u32) -> Result<PgPool> {
     Ok(PgPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // A ping before each use would make every scan two round trips (DESIGN.md: one). A
+        // connection that died is found by the query itself, which fails as a lost connection:
+        // terminals keep such a confirm in their journal and replay it.
+        .test_before_acquire(false)
         .connect_lazy_with(options))
 }
 

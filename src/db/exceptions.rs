@@ -40,3 +40,36 @@ pub async fn open(pool: &PgPool, warehouse_id: i32) -> Result<Vec<FloorException
     .fetch_all(pool)
     .await?)
 }
+
+/// A confirm from a terminal's journal that the database refused when it was replayed.
+#[derive(Debug, Clone)]
+pub struct RefusedReplay<'a> {
+    pub task_id: i64,
+    pub operator_id: i32,
+    pub terminal: &'a str,
+    pub scan_id: Uuid,
+    pub raw: &'a str,
+    /// Why it could not apply, as the database said.
+    pub detail: &'a str,
+}
+
+/// Records a refused replay for the supervisor, once per scan id; returns the exception's id.
+/// Only once this is stored may the terminal strike the confirm off its journal.
+pub async fn record_replay_refusal(
+    pool: &PgPool,
+    warehouse_id: i32,
+    refused: &RefusedReplay<'_>,
+) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("select aisle_record_replay_refusal($1, $2, $3, $4, $5, $6, $7)")
+            .bind(warehouse_id)
+            .bind(refused.task_id)
+            .bind(refused.operator_id)
+            .bind(refused.terminal)
+            .bind(refused.scan_id)
+            .bind(refused.raw)
+            .bind(refused.detail)
+            .fetch_one(pool)
+            .await?,
+    )
+}

@@ -462,7 +462,7 @@ struct MoveTaskRow {
 /// due when the earliest of those orders is; a put-back (units of a cancelled order going back
 /// to a bin) ranks as ordinary work, due from when it was raised. A put-back raised by a
 /// cancellation names no location yet: it is taken from the tote its order's units were picked
-/// into, and routed by that location alone while it has no bin to go to.
+/// into, and the bin is the first in walk order holding the SKU.
 async fn batch_move_tasks(
     conn: &mut PgConnection,
     warehouse_id: i32,
@@ -488,6 +488,24 @@ async fn batch_move_tasks(
     .bind(warehouse_id)
     .execute(&mut *conn)
     .await?;
+    // And its bin: the first in walk order already holding the SKU, so that the picker's
+    // terminal can check the scan of where the units go. Without one it waits out of batches.
+    sqlx::query(
+        "with dest as (
+             select distinct on (t.id) t.id, s.location_id
+               from tasks t
+               join stock s on s.warehouse_id = t.warehouse_id and s.sku_id = t.sku_id
+               join locations l on l.warehouse_id = s.warehouse_id and l.id = s.location_id
+              where t.warehouse_id = $1 and t.kind = 'put_back' and t.status = 'open'
+                and t.batch_id is null and t.to_location_id is null
+                and l.kind = 'bin' and l.active
+              order by t.id, l.pick_sequence, l.id)
+         update tasks t set to_location_id = dest.location_id, updated_at = now()
+           from dest where t.warehouse_id = $1 and t.id = dest.id",
+    )
+    .bind(warehouse_id)
+    .execute(&mut *conn)
+    .await?;
     let rows: Vec<MoveTaskRow> = sqlx::query_as(
         "with mine as (
              select t.id, t.kind, t.sku_id, t.quantity, t.from_location_id, t.to_location_id,
@@ -495,6 +513,7 @@ async fn batch_move_tasks(
                from tasks t
               where t.warehouse_id = $1 and t.kind in ('replenish', 'put_back')
                 and t.status = 'open' and t.batch_id is null and t.from_location_id is not null
+                and (t.kind = 'replenish' or t.to_location_id is not null)
               order by t.id
                 for update skip locked)
          select m.id, m.quantity, fl.aisle as from_aisle, fl.y as from_y, m.to_location_id,

@@ -62,6 +62,17 @@ pub enum PendingKind {
     },
 }
 
+impl PendingKind {
+    /// The task the confirm is for.
+    pub fn task_id(&self) -> i64 {
+        match self {
+            PendingKind::Pick { task_id, .. }
+            | PendingKind::Short { task_id, .. }
+            | PendingKind::Move { task_id, .. } => *task_id,
+        }
+    }
+}
+
 /// A confirm kept until the database has acknowledged it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingConfirm {

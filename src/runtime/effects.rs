@@ -20,11 +20,13 @@ use chrono::Utc;
 
 use crate::app::command::{Found, InquiryTarget, Request, RequestId};
 use crate::app::event::{Confirmation, ReplayReport, Reply};
+use crate::db::exceptions::{self, RefusedReplay};
 use crate::db::floor_tasks::{self, MoveConfirm, ReplayOutcome, ShortPick};
 use crate::db::inquiry::ScanRecord;
 use crate::db::operators::Operator;
 use crate::db::pick_batches::{self, PickConfirm};
 use crate::db::{inquiry, operators, pick_work};
+use crate::domain::pick_work::BatchWork;
 use crate::runtime::confirm_journal::{ConfirmJournal, PendingConfirm, PendingKind};
 use crate::{Error, Result};
 
@@ -38,6 +40,9 @@ pub struct Effects {
     journal: JoinSet<()>,
     /// Confirms written before they are sent; `None` sends them straight (tools, some tests).
     confirms: Option<ConfirmJournal>,
+    /// The confirm (or replay) being sent now: nothing else from the journal is sent until it
+    /// is answered, so a scan id is never in flight twice.
+    sending: bool,
 }
 
 /// What an answer settles in the confirm journal.
@@ -58,6 +63,7 @@ impl Effects {
             running: JoinSet::new(),
             journal: JoinSet::new(),
             confirms: None,
+            sending: false,
         }
     }
 
@@ -164,8 +170,9 @@ impl Effects {
             });
             return;
         }
-        // Older confirms wait for the database: this one waits behind them, in order.
-        if backlog > 0 {
+        // Older confirms wait for the database (or one is being sent): this one waits behind
+        // them, in order.
+        if backlog > 0 || self.sending {
             let waiting = self.waiting();
             self.answer_now(Reply::Confirmed {
                 request,
@@ -174,8 +181,9 @@ impl Effects {
             return;
         }
         let pool = self.pool.clone();
+        self.sending = self.confirms.is_some();
         self.running.spawn(async move {
-            let result = apply(&pool, &picker, &entry).await;
+            let result = apply_in_time(&pool, &picker, &entry).await;
             let reply = Reply::Confirmed { request, result };
             (reply, Settle::Confirm(entry.scan_id))
         });
@@ -186,11 +194,20 @@ impl Effects {
     }
 
     fn replay(&mut self, request: RequestId) {
-        let pending: Vec<PendingConfirm> = self
-            .confirms
-            .as_ref()
-            .map(|journal| journal.pending().to_vec())
-            .unwrap_or_default();
+        let pending: Vec<PendingConfirm> = match (&self.confirms, self.sending) {
+            (Some(journal), false) => journal.pending().to_vec(),
+            // A confirm is on its way: its answer settles it, and the replay waits its turn.
+            _ => Vec::new(),
+        };
+        if pending.is_empty() {
+            let report = ReplayReport {
+                waiting: self.waiting(),
+                ..ReplayReport::default()
+            };
+            self.answer_now(Reply::Replayed { request, report });
+            return;
+        }
+        self.sending = true;
         let pool = self.pool.clone();
         self.running.spawn(async move {
             let (report, settled) = replay(&pool, &pending).await;
@@ -204,6 +221,9 @@ impl Effects {
     /// Strikes answered confirms off the journal; a confirm whose connection was lost stays
     /// and is reported as queued.
     fn settle(&mut self, reply: Reply, settle: Settle) -> Reply {
+        if matches!(settle, Settle::Confirm(_) | Settle::Replayed(_)) {
+            self.sending = false;
+        }
         let Some(journal) = &mut self.confirms else {
             return reply;
         };
@@ -215,7 +235,7 @@ impl Effects {
         };
         match (reply, settle) {
             (Reply::Confirmed { request, result }, Settle::Confirm(scan_id)) => match result {
-                Err(error) if error.is_connection_lost() => {
+                Err(error) if error.is_transient() => {
                     tracing::warn!(%error, %scan_id, "database away: confirm kept for replay");
                     Reply::Confirmed {
                         request,
@@ -241,6 +261,21 @@ impl Effects {
                 }
                 report.waiting = journal.len();
                 Reply::Replayed { request, report }
+            }
+            // Work loaded while confirms still wait shows them as done: the picker must not
+            // be sent back for units already in the tote.
+            (
+                Reply::WorkLoaded {
+                    request,
+                    result: Ok(Some(mut work)),
+                },
+                _,
+            ) => {
+                overlay(&mut work, journal.pending());
+                Reply::WorkLoaded {
+                    request,
+                    result: Ok(Some(work)),
+                }
             }
             (reply, _) => reply,
         }
@@ -385,6 +420,50 @@ async fn inquire(
     }
 }
 
+/// How long a confirm may wait for its answer before the terminal calls the database away: a
+/// half-open connection (a handheld roaming between access points) must not hold the picker.
+/// Safe to give up on: the scan id applies once, and the confirm is kept and replayed.
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn apply_in_time(
+    pool: &PgPool,
+    picker: &Operator,
+    entry: &PendingConfirm,
+) -> Result<Confirmation> {
+    match tokio::time::timeout(CONFIRM_TIMEOUT, apply(pool, picker, entry)).await {
+        Ok(result) => result,
+        Err(_) => Err(no_answer()),
+    }
+}
+
+fn no_answer() -> Error {
+    Error::Connect {
+        url: "the database".into(),
+        reason: format!("no answer within {} s", CONFIRM_TIMEOUT.as_secs()),
+    }
+}
+
+/// The confirms still waiting, laid over work loaded from the database.
+fn overlay(work: &mut BatchWork, pending: &[PendingConfirm]) {
+    for entry in pending {
+        let (task_id, done, short) = match entry.kind {
+            PendingKind::Pick {
+                task_id, quantity, ..
+            }
+            | PendingKind::Move {
+                task_id, quantity, ..
+            } => (task_id, quantity, None),
+            PendingKind::Short { task_id, found } => (task_id, 0, Some(found)),
+        };
+        if let Some(task) = work.tasks.iter_mut().find(|t| t.task_id == task_id) {
+            match short {
+                Some(found) => task.quantity = (task.done_qty + found).min(task.quantity),
+                None => task.done_qty = (task.done_qty + done).min(task.quantity),
+            }
+        }
+    }
+}
+
 /// One confirm, sent for the first time.
 async fn apply(pool: &PgPool, picker: &Operator, entry: &PendingConfirm) -> Result<Confirmation> {
     let wh = entry.warehouse_id;
@@ -448,61 +527,97 @@ async fn apply(pool: &PgPool, picker: &Operator, entry: &PendingConfirm) -> Resu
 
 /// Sends the journal's confirms in order until the database is away again. Each reaches the
 /// database once by its scan id: applied, already applied, or refused and recorded there as an
-/// exception for the supervisor. Returns the report and the scan ids settled.
+/// exception for the supervisor. A confirm is settled (struck off) only once the database holds
+/// its outcome. Returns the report and the scan ids settled.
 async fn replay(pool: &PgPool, pending: &[PendingConfirm]) -> (ReplayReport, Vec<Uuid>) {
     let mut report = ReplayReport::default();
     let mut settled = Vec::new();
     let mut operators: HashMap<i32, Operator> = HashMap::new();
     for entry in pending {
-        let picker = match operators.get(&entry.operator_id) {
-            Some(picker) => picker.clone(),
-            None => match operators::by_id(pool, entry.operator_id).await {
-                Ok(picker) => {
-                    operators.insert(picker.id, picker.clone());
-                    picker
-                }
-                Err(error) if error.is_connection_lost() => break,
-                Err(error) => {
-                    report.exceptions.push(error.to_string());
-                    settled.push(entry.scan_id);
-                    continue;
-                }
-            },
-        };
-        let result = match &entry.kind {
-            PendingKind::Pick {
-                task_id,
-                tote_location_id,
-                quantity,
-            } => {
-                let confirm = PickConfirm {
-                    task_id: *task_id,
-                    tote_location_id: *tote_location_id,
-                    quantity: *quantity,
-                    scan_id: entry.scan_id,
-                    terminal: entry.terminal.clone(),
-                    raw: entry.raw.clone(),
-                };
-                floor_tasks::replay_pick(pool, entry.warehouse_id, &picker, &confirm)
-                    .await
-                    .map(|outcome| match outcome {
-                        ReplayOutcome::Applied(_) | ReplayOutcome::AlreadyApplied(_) => None,
-                        ReplayOutcome::Exception { detail, .. } => Some(detail),
-                    })
+        let outcome =
+            match tokio::time::timeout(CONFIRM_TIMEOUT, replay_one(pool, entry, &mut operators))
+                .await
+            {
+                Ok(outcome) => outcome,
+                Err(_) => Err(no_answer()),
+            };
+        let refusal = match outcome {
+            Ok(None) => {
+                report.applied += 1;
+                settled.push(entry.scan_id);
+                continue;
             }
-            // Shorts and moves are idempotent by scan id: sent again as they were.
-            _ => apply(pool, &picker, entry).await.map(|_| None),
+            Ok(Some(detail)) => {
+                report.exceptions.push(detail);
+                settled.push(entry.scan_id);
+                continue;
+            }
+            Err(error) if error.is_transient() => break,
+            Err(error) => error,
         };
-        match result {
-            Ok(None) => report.applied += 1,
-            Ok(Some(detail)) => report.exceptions.push(detail),
-            Err(error) if error.is_connection_lost() => break,
+        // Refused by the database: the refusal is stored for the supervisor before the confirm
+        // leaves the journal.
+        let detail = refusal.to_string();
+        tracing::warn!(%detail, scan_id = %entry.scan_id, "replayed confirm refused");
+        let refused = RefusedReplay {
+            task_id: entry.kind.task_id(),
+            operator_id: entry.operator_id,
+            terminal: &entry.terminal,
+            scan_id: entry.scan_id,
+            raw: &entry.raw,
+            detail: &detail,
+        };
+        match exceptions::record_replay_refusal(pool, entry.warehouse_id, &refused).await {
+            Ok(_) => {
+                report.exceptions.push(detail);
+                settled.push(entry.scan_id);
+            }
             Err(error) => {
-                tracing::warn!(%error, scan_id = %entry.scan_id, "replayed confirm refused");
-                report.exceptions.push(error.to_string());
+                tracing::error!(%error, scan_id = %entry.scan_id, "refusal not recorded: kept");
+                break;
             }
         }
-        settled.push(entry.scan_id);
     }
     (report, settled)
+}
+
+/// One journaled confirm sent again: `None` when it applied (now or before), the reason when
+/// the database recorded it as an exception itself.
+async fn replay_one(
+    pool: &PgPool,
+    entry: &PendingConfirm,
+    operators: &mut HashMap<i32, Operator>,
+) -> Result<Option<String>> {
+    let picker = match operators.get(&entry.operator_id) {
+        Some(picker) => picker.clone(),
+        None => {
+            let picker = operators::by_id(pool, entry.operator_id).await?;
+            operators.insert(picker.id, picker.clone());
+            picker
+        }
+    };
+    match &entry.kind {
+        PendingKind::Pick {
+            task_id,
+            tote_location_id,
+            quantity,
+        } => {
+            let confirm = PickConfirm {
+                task_id: *task_id,
+                tote_location_id: *tote_location_id,
+                quantity: *quantity,
+                scan_id: entry.scan_id,
+                terminal: entry.terminal.clone(),
+                raw: entry.raw.clone(),
+            };
+            Ok(
+                match floor_tasks::replay_pick(pool, entry.warehouse_id, &picker, &confirm).await? {
+                    ReplayOutcome::Applied(_) | ReplayOutcome::AlreadyApplied(_) => None,
+                    ReplayOutcome::Exception { detail, .. } => Some(detail),
+                },
+            )
+        }
+        // Shorts and moves are idempotent by scan id: sent again as they were.
+        _ => apply(pool, &picker, entry).await.map(|_| None),
+    }
 }

@@ -51,6 +51,25 @@ pub async fn run_local(pool: PgPool, warehouse: Warehouse, terminal_id: String) 
     result
 }
 
+/// This terminal's id when `AISLE_TERMINAL` does not name it: the host and the terminal line
+/// (`wh-gun-07-pts3`). It must outlive the process: the journal of confirms waiting for the
+/// database is kept under it, and a terminal started again on the same line finds and sends them.
+pub fn default_terminal_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    let line = std::fs::read_link("/proc/self/fd/0")
+        .ok()
+        .and_then(|path| {
+            let path = path.to_string_lossy().into_owned();
+            path.strip_prefix("/dev/").map(|line| line.replace('/', ""))
+        })
+        .unwrap_or_else(|| "console".into());
+    format!("{host}-{line}")
+}
+
 fn theme_from_environment() -> Theme {
     let term = std::env::var("TERM").ok();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -671,6 +671,13 @@ pub fn replay_exceptions(detail: &[String]) -> Notice {
     )
 }
 
+pub fn enter_for_work() -> Notice {
+    Notice::error(
+        "Press Enter",
+        "Press Enter to get work; nothing is waiting for a scan",
+    )
+}
+
 pub fn taken_over() -> Notice {
     Notice::error(
         "Batch taken over",

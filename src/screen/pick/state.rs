@@ -155,6 +155,10 @@ impl PickState {
     /// Esc steps back within a task (a short, a count) and otherwise leaves for the menu; a held
     /// batch stays the picker's until its lease runs out, and "Pick" resumes it.
     fn back(&mut self) -> Outcome {
+        // A confirm on its way is answered here, whatever happens to it: no leaving now.
+        if matches!(self.pending, Some(Pending::Confirm { .. })) {
+            return Outcome::none();
+        }
         match self.phase {
             Phase::Task(Step::Short { .. }) | Phase::Task(Step::Count { .. }) => {
                 self.phase = Phase::Task(Step::Item);
@@ -187,9 +191,15 @@ impl PickState {
     fn on_line(&mut self, line: &str, ctx: &mut Context) -> Outcome {
         match self.phase.clone() {
             Phase::Getting => Outcome::none(),
-            Phase::NoWork | Phase::Done => Outcome {
+            // Only Enter itself gets work: scans typed ahead after the last confirm must not
+            // claim a batch and be taken for its totes.
+            Phase::NoWork | Phase::Done if line.is_empty() => Outcome {
                 commands: self.get_work(ctx).into_iter().collect(),
                 ..Outcome::none()
+            },
+            Phase::NoWork | Phase::Done => Outcome {
+                discard_typeahead: true,
+                ..refuse(ctx, line, strings::enter_for_work())
             },
             Phase::BuildCart => self.scan_tote_for_cart(line, ctx),
             Phase::Task(step) => self.scan_at(step, line, ctx),
@@ -521,12 +531,10 @@ impl PickState {
         }
     }
 
-    /// A failed first load leaves nothing to show but "no work".
-    fn phase_after_failed_load(&self) -> Phase {
-        match &self.work {
-            Some(_) => self.phase.clone(),
-            None => Phase::NoWork,
-        }
+    /// A failed load leaves the batch as held, if any, else "no work".
+    fn phase_after_failed_load(&mut self) -> Phase {
+        self.settle_phase();
+        self.phase.clone()
     }
 
     /// The terminal's copy of the batch follows what was confirmed, so the picker goes on
