@@ -538,6 +538,12 @@ fn plan_text(report: &crate::db::planner::PlanReport) -> String {
         report.orders_waiting_for_stock_in_bins,
         report.replenishments_created
     );
+    for b in &report.move_batches {
+        text.push_str(&format!(
+            "batch {:>6}  replenish/put back  {:>3} moves  {:>4} units  route {:>6.1} m\n",
+            b.id, b.tasks, b.units, b.route_m
+        ));
+    }
     for b in &report.batches {
         text.push_str(&format!(
             "batch {:>6}  {:>2} orders  {:>3} picks  {:>4} units  route {:>6.1} m\n",

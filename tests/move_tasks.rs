@@ -6,27 +6,12 @@ mod common;
 
 use aisle::Error;
 use aisle::db::floor_tasks::{self, MoveConfirm};
-use aisle::db::operators::{self, Operator, SystemActor};
 use aisle::db::pick_batches::{self, PickConfirm};
-use aisle::db::{demo, invariants, planner};
+use common::floor::{
+    self, Floor, Totes, assert_invariants, claimed_batch_with, demo_warehouse, operator,
+};
 use sqlx::PgPool;
 use uuid::Uuid;
-
-async fn operator(pool: &PgPool, badge: &str) -> Operator {
-    sqlx::query_as("select id, badge, name, role from operators where badge = $1")
-        .bind(badge)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-async fn warehouse(pool: &PgPool) -> i32 {
-    demo::load(pool).await.unwrap();
-    sqlx::query_scalar("select id from warehouses where code = 'DEMO'")
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
 
 async fn code(pool: &PgPool, location: i32) -> String {
     sqlx::query_scalar("select code from locations where id = $1")
@@ -123,16 +108,11 @@ fn mv(task: i64, from: i32, to: i32, quantity: i32) -> MoveConfirm {
     }
 }
 
-async fn assert_invariants(pool: &PgPool) {
-    let found = invariants::violations(pool).await.unwrap();
-    assert!(found.is_empty(), "invariants broken: {found:#?}");
-}
-
 #[tokio::test]
 async fn a_replenishment_moves_reserve_to_bin_and_leaves_sellable_alone() {
     let db = common::fresh_db().await;
     let pool = &db.pool;
-    let wh = warehouse(pool).await;
+    let wh = demo_warehouse(pool).await;
     let picker = operator(pool, "P1001").await;
     let (task, sku, reserve, bin, quantity) = replenishment(pool, wh).await;
     let (reserve_before, bin_before) = (
@@ -189,23 +169,10 @@ async fn a_replenishment_moves_reserve_to_bin_and_leaves_sellable_alone() {
 async fn a_put_back_from_a_tote_makes_the_units_sellable_again() {
     let db = common::fresh_db().await;
     let pool = &db.pool;
-    let wh = warehouse(pool).await;
-    let planner_actor = operators::system_actor(pool, SystemActor::Planner)
-        .await
-        .unwrap();
-    planner::release(pool, wh, &planner_actor, 1).await.unwrap();
-    let picker = operator(pool, "P1001").await;
-    let batch = pick_batches::claim(pool, wh, &picker)
-        .await
-        .unwrap()
-        .unwrap();
-    let tote: i32 = sqlx::query_scalar("select id from locations where code = 'TOTE-0001'")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    pick_batches::bind_tote(pool, wh, batch, 1, tote, &picker)
-        .await
-        .unwrap();
+    let Floor {
+        wh, batch, picker, ..
+    } = claimed_batch_with(pool, 1, Totes::FirstSlot).await;
+    let tote = floor::tote(pool, wh, 1).await;
     let (task, sku, bin, line, quantity): (i64, i32, i32, i64, i32) = sqlx::query_as(
         "select t.id, t.sku_id, t.from_location_id, t.order_line_id, t.quantity from tasks t
            join order_lines l on l.warehouse_id = t.warehouse_id and l.id = t.order_line_id
@@ -248,10 +215,7 @@ async fn a_put_back_from_a_tote_makes_the_units_sellable_again() {
     let figures_before = figure_versions(pool, sku).await;
 
     // A tote is no place to put back to.
-    let other_tote: i32 = sqlx::query_scalar("select id from locations where code = 'TOTE-0150'")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let other_tote = floor::tote(pool, wh, 150).await;
     let err = floor_tasks::confirm_move(pool, wh, &picker, &mv(put_back, tote, other_tote, 1))
         .await
         .unwrap_err();
@@ -288,7 +252,7 @@ async fn a_put_back_from_a_tote_makes_the_units_sellable_again() {
 async fn wrong_locations_are_refused_with_what_was_expected() {
     let db = common::fresh_db().await;
     let pool = &db.pool;
-    let wh = warehouse(pool).await;
+    let wh = demo_warehouse(pool).await;
     let picker = operator(pool, "P1001").await;
     let (task, sku, reserve, bin, _) = replenishment(pool, wh).await;
     let elsewhere: i32 = sqlx::query_scalar(

@@ -7,42 +7,19 @@ mod common;
 use aisle::db::floor_tasks::{self, MoveConfirm};
 use aisle::db::operators::{self, Operator, SystemActor};
 use aisle::db::pick_batches::{self, PickConfirm};
-use aisle::db::{demo, invariants, pick_work, planner};
+use aisle::db::{pick_work, planner};
 use aisle::domain::pick_work::WorkKind;
-use sqlx::PgPool;
+use common::floor::{
+    Floor, Totes, assert_invariants, claimed_batch_with, demo_warehouse, operator, planner_actor,
+};
 use uuid::Uuid;
-
-async fn warehouse(pool: &PgPool) -> i32 {
-    sqlx::query_scalar("select id from warehouses where code = 'DEMO'")
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-async fn operator(pool: &PgPool, badge: &str) -> Operator {
-    sqlx::query_as("select id, badge, name, role from operators where badge = $1")
-        .bind(badge)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn a_claimed_batch_loads_as_the_database_holds_it() {
     let db = common::fresh_db().await;
-    demo::load(&db.pool).await.unwrap();
-    let wh = warehouse(&db.pool).await;
-    let planner_actor = operators::system_actor(&db.pool, SystemActor::Planner)
-        .await
-        .unwrap();
-    planner::release(&db.pool, wh, &planner_actor, 2)
-        .await
-        .unwrap();
-    let picker = operator(&db.pool, "P1001").await;
-    let batch = pick_batches::claim(&db.pool, wh, &picker)
-        .await
-        .unwrap()
-        .unwrap();
+    let Floor {
+        wh, batch, picker, ..
+    } = claimed_batch_with(&db.pool, 2, Totes::None).await;
     let work = pick_work::load(&db.pool, wh, batch).await.unwrap().unwrap();
     assert_eq!(work.batch_id, batch);
     let lease: i32 = sqlx::query_scalar("select pick_lease_seconds from warehouses where id = $1")
@@ -160,8 +137,7 @@ async fn a_claimed_batch_loads_as_the_database_holds_it() {
 #[tokio::test]
 async fn get_work_releases_batches_when_none_waits() {
     let db = common::fresh_db().await;
-    demo::load(&db.pool).await.unwrap();
-    let wh = warehouse(&db.pool).await;
+    let wh = demo_warehouse(&db.pool).await;
     let batches: i64 = sqlx::query_scalar("select count(*) from pick_batches")
         .fetch_one(&db.pool)
         .await
@@ -215,11 +191,8 @@ async fn get_work_releases_batches_when_none_waits() {
 #[tokio::test]
 async fn a_replenishment_is_handed_out_before_the_picks_that_need_it() {
     let db = common::fresh_db().await;
-    demo::load(&db.pool).await.unwrap();
-    let wh = warehouse(&db.pool).await;
-    let planner_actor = operators::system_actor(&db.pool, SystemActor::Planner)
-        .await
-        .unwrap();
+    let wh = demo_warehouse(&db.pool).await;
+    let planner_actor = planner_actor(&db.pool).await;
     // The most urgent reserved order's SKU: every bin of it emptied into a reserve location,
     // so that only the reserve can cover the order.
     let (order_id, sku_id): (i64, i32) = sqlx::query_as(
@@ -402,6 +375,5 @@ async fn a_replenishment_is_handed_out_before_the_picks_that_need_it() {
     .await
     .unwrap();
     assert_eq!(claims, vec![move_batch.to_string(), needing.to_string()]);
-    let found = invariants::violations(&db.pool).await.unwrap();
-    assert!(found.is_empty(), "{found:#?}");
+    assert_invariants(&db.pool).await;
 }

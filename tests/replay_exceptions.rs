@@ -4,104 +4,14 @@
 
 mod common;
 
+use aisle::db::exceptions;
 use aisle::db::floor_tasks::{self, ReplayOutcome};
-use aisle::db::operators::{self, Operator, SystemActor};
-use aisle::db::pick_batches::{self, PickConfirm};
-use aisle::db::{demo, exceptions, invariants, planner};
+use aisle::db::pick_batches;
+use common::floor::{
+    assert_invariants, claimed_batch, confirm, ledger_rows, open_tasks, take_over,
+};
 use sqlx::PgPool;
 use uuid::Uuid;
-
-struct Floor {
-    wh: i32,
-    batch: i64,
-    picker: Operator,
-    other: Operator,
-}
-
-async fn operator(pool: &PgPool, badge: &str) -> Operator {
-    sqlx::query_as("select id, badge, name, role from operators where badge = $1")
-        .bind(badge)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-/// The demo, one batch planned and claimed by P1001, its totes bound slot by slot.
-async fn claimed_batch(pool: &PgPool) -> Floor {
-    demo::load(pool).await.unwrap();
-    let wh: i32 = sqlx::query_scalar("select id from warehouses where code = 'DEMO'")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let planner_actor = operators::system_actor(pool, SystemActor::Planner)
-        .await
-        .unwrap();
-    planner::release(pool, wh, &planner_actor, 1).await.unwrap();
-    let picker = operator(pool, "P1001").await;
-    let other = operator(pool, "P1002").await;
-    let batch = pick_batches::claim(pool, wh, &picker)
-        .await
-        .unwrap()
-        .unwrap();
-    let slots: Vec<i32> =
-        sqlx::query_scalar("select slot from batch_orders where batch_id = $1 order by slot")
-            .bind(batch)
-            .fetch_all(pool)
-            .await
-            .unwrap();
-    for slot in slots {
-        let tote: i32 = sqlx::query_scalar(
-            "select id from locations where warehouse_id = $1 and code = 'TOTE-' || lpad($2::text, 4, '0')",
-        )
-        .bind(wh)
-        .bind(slot)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        pick_batches::bind_tote(pool, wh, batch, slot, tote, &picker)
-            .await
-            .unwrap();
-    }
-    Floor {
-        wh,
-        batch,
-        picker,
-        other,
-    }
-}
-
-/// (task, tote, quantity left) of the batch's open tasks, in route order.
-async fn open_tasks(pool: &PgPool, batch: i64) -> Vec<(i64, i32, i32)> {
-    sqlx::query_as(
-        "select t.id, bo.tote_location_id, t.quantity - t.done_qty from tasks t
-           join order_lines l on l.warehouse_id = t.warehouse_id and l.id = t.order_line_id
-           join batch_orders bo on bo.warehouse_id = t.warehouse_id and bo.batch_id = t.batch_id
-                               and bo.order_id = l.order_id
-          where t.batch_id = $1 and t.status in ('open', 'in_progress') order by t.seq",
-    )
-    .bind(batch)
-    .fetch_all(pool)
-    .await
-    .unwrap()
-}
-
-fn confirm(task: i64, tote: i32, quantity: i32) -> PickConfirm {
-    PickConfirm {
-        task_id: task,
-        tote_location_id: tote,
-        quantity,
-        scan_id: Uuid::now_v7(),
-        terminal: "test-handheld".into(),
-        raw: format!("TOTE {tote}"),
-    }
-}
-
-async fn ledger_rows(pool: &PgPool) -> i64 {
-    sqlx::query_scalar("select count(*) from ledger")
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
 
 async fn exception_rows(pool: &PgPool, scan: Uuid) -> i64 {
     sqlx::query_scalar("select count(*) from exceptions where scan_id = $1")
@@ -109,11 +19,6 @@ async fn exception_rows(pool: &PgPool, scan: Uuid) -> i64 {
         .fetch_one(pool)
         .await
         .unwrap()
-}
-
-async fn assert_invariants(pool: &PgPool) {
-    let found = invariants::violations(pool).await.unwrap();
-    assert!(found.is_empty(), "invariants broken: {found:#?}");
 }
 
 #[tokio::test]
@@ -165,17 +70,7 @@ async fn a_replay_after_a_takeover_is_an_exception_recorded_once() {
     // The terminal journalled this confirm offline; meanwhile its lease ran out and another
     // picker took the batch.
     let offline = confirm(task, tote, 1);
-    sqlx::query("update pick_batches set lease_until = now() - interval '1 second' where id = $1")
-        .bind(floor.batch)
-        .execute(pool)
-        .await
-        .unwrap();
-    assert_eq!(
-        pick_batches::claim(pool, floor.wh, &floor.other)
-            .await
-            .unwrap(),
-        Some(floor.batch)
-    );
+    take_over(pool, &floor).await;
     let before = ledger_rows(pool).await;
 
     let first = floor_tasks::replay_pick(pool, floor.wh, &floor.picker, &offline)
@@ -257,17 +152,7 @@ async fn a_refused_replay_of_a_short_is_recorded_before_it_leaves_the_journal() 
     let pool = &db.pool;
     let floor = claimed_batch(pool).await;
     let (task, _, _) = open_tasks(pool, floor.batch).await[0];
-    sqlx::query("update pick_batches set lease_until = now() - interval '1 second' where id = $1")
-        .bind(floor.batch)
-        .execute(pool)
-        .await
-        .unwrap();
-    assert_eq!(
-        pick_batches::claim(pool, floor.wh, &floor.other)
-            .await
-            .unwrap(),
-        Some(floor.batch)
-    );
+    take_over(pool, &floor).await;
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("HH-09.jsonl");

@@ -6,76 +6,12 @@
 mod common;
 
 use aisle::Error;
+use aisle::db::exceptions;
 use aisle::db::floor_tasks::{self, ShortPick};
-use aisle::db::operators::{self, Operator, SystemActor};
 use aisle::db::pick_batches::{self, PickConfirm};
-use aisle::db::{demo, exceptions, invariants, planner};
+use common::floor::{assert_invariants, claimed_batch};
 use sqlx::PgPool;
 use uuid::Uuid;
-
-struct Floor {
-    wh: i32,
-    batch: i64,
-    picker: Operator,
-    other: Operator,
-    demo_actor: Operator,
-}
-
-async fn operator(pool: &PgPool, badge: &str) -> Operator {
-    sqlx::query_as("select id, badge, name, role from operators where badge = $1")
-        .bind(badge)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-/// The demo, one batch planned and claimed by P1001, its totes bound slot by slot.
-async fn claimed_batch(pool: &PgPool) -> Floor {
-    demo::load(pool).await.unwrap();
-    let wh: i32 = sqlx::query_scalar("select id from warehouses where code = 'DEMO'")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let planner_actor = operators::system_actor(pool, SystemActor::Planner)
-        .await
-        .unwrap();
-    planner::release(pool, wh, &planner_actor, 1).await.unwrap();
-    let picker = operator(pool, "P1001").await;
-    let other = operator(pool, "P1002").await;
-    let demo_actor = operators::system_actor(pool, SystemActor::Demo)
-        .await
-        .unwrap();
-    let batch = pick_batches::claim(pool, wh, &picker)
-        .await
-        .unwrap()
-        .unwrap();
-    let slots: Vec<i32> =
-        sqlx::query_scalar("select slot from batch_orders where batch_id = $1 order by slot")
-            .bind(batch)
-            .fetch_all(pool)
-            .await
-            .unwrap();
-    for slot in slots {
-        let tote: i32 = sqlx::query_scalar(
-            "select id from locations where warehouse_id = $1 and code = 'TOTE-' || lpad($2::text, 4, '0')",
-        )
-        .bind(wh)
-        .bind(slot)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        pick_batches::bind_tote(pool, wh, batch, slot, tote, &picker)
-            .await
-            .unwrap();
-    }
-    Floor {
-        wh,
-        batch,
-        picker,
-        other,
-        demo_actor,
-    }
-}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct Task {
@@ -203,11 +139,6 @@ fn confirm(task: &Task, quantity: i32) -> PickConfirm {
         terminal: "test-handheld".into(),
         raw: format!("TOTE {}", task.tote),
     }
-}
-
-async fn assert_invariants(pool: &PgPool) {
-    let found = invariants::violations(pool).await.unwrap();
-    assert!(found.is_empty(), "invariants broken: {found:#?}");
 }
 
 #[tokio::test]

@@ -10,6 +10,8 @@
 
 #![allow(dead_code)] // each test file uses its own part of this module
 
+pub mod floor;
+
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
