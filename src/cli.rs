@@ -178,6 +178,18 @@ pub enum Command {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// The day's shipments per carrier with cartons, weights and tracking numbers: the
+    /// manifest a driver signs at pickup (dates in the warehouse's time zone).
+    Manifest {
+        /// Only this carrier (code, e.g. UPS).
+        #[arg(long)]
+        carrier: Option<String>,
+        /// The day (YYYY-MM-DD; default: today in the warehouse's time zone).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Orders intake refused, newest first: where in the payload, and what was expected.
     IntakeErrors {
         #[arg(long, default_value_t = 50)]
@@ -890,6 +902,22 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let warehouse = warehouse(&pool, global).await?;
             let queue = crate::db::queue::open_orders(&pool, warehouse.id, limit).await?;
             print(json.json, &queue, |q| queue_text(&warehouse, q))?;
+        }
+        Some(Command::Manifest {
+            carrier,
+            date,
+            json,
+        }) => {
+            let pool = database(global).await?;
+            let warehouse = warehouse(&pool, global).await?;
+            let manifest =
+                crate::db::shipments::manifest(&pool, warehouse.id, carrier.as_deref(), date)
+                    .await?;
+            print(
+                json.json,
+                &manifest,
+                crate::db::shipments::Manifest::to_text,
+            )?;
         }
         Some(Command::IntakeErrors { limit, json }) => {
             let pool = database(global).await?;

@@ -6,12 +6,14 @@
 
 pub mod app;
 pub mod bench;
+pub mod carriers;
 pub mod channels;
 pub mod cli;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod hooks;
+pub mod labels;
 pub mod runtime;
 pub mod screen;
 pub mod sim;

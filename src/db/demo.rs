@@ -41,6 +41,7 @@ pub mod files {
     pub const OPERATORS: &str = include_str!("../../assets/demo/operators.csv");
     pub const ORDERS: &str = include_str!("../../assets/demo/orders.csv");
     pub const ORDER_LINES: &str = include_str!("../../assets/demo/order_lines.csv");
+    pub const STATIONS: &str = include_str!("../../assets/demo/stations.csv");
 }
 
 /// What a call to [`load`] did. The counts are what this call inserted: all zero when the demo
@@ -100,6 +101,18 @@ struct LocationRow {
     x: Option<f64>,
     y: Option<f64>,
     pick_sequence: Option<i32>,
+}
+
+/// A pack station's printer and scale settings (migration 14), for a `pack_station` location.
+#[derive(Deserialize)]
+struct StationRow {
+    station_code: String,
+    printer_host: Option<String>,
+    printer_port: i32,
+    label_dir: Option<String>,
+    scale_unit: String,
+    tolerance_pct: f64,
+    tolerance_min_g: i32,
 }
 
 #[derive(Deserialize)]
@@ -411,6 +424,27 @@ async fn load_in(
     .execute(&mut *tx)
     .await?;
     out.locations = expect_rows("locations.csv", locations.len(), done.rows_affected())?;
+
+    let stations: Vec<StationRow> = parse("stations.csv", files::STATIONS)?;
+    let done = sqlx::query(
+        "insert into pack_stations (warehouse_id, location_id, printer_host, printer_port,
+                                    label_dir, scale_unit, tolerance_pct, tolerance_min_g)
+         select $1, l.id, t.host, t.port, t.dir, t.unit, t.pct, t.min_g
+           from unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::float8[],
+                       $8::int[]) as t(code, host, port, dir, unit, pct, min_g)
+           join locations l on l.warehouse_id = $1 and l.code = t.code",
+    )
+    .bind(wh)
+    .bind(column(&stations, |r| r.station_code.clone()))
+    .bind(column(&stations, |r| r.printer_host.clone()))
+    .bind(column(&stations, |r| r.printer_port))
+    .bind(column(&stations, |r| r.label_dir.clone()))
+    .bind(column(&stations, |r| r.scale_unit.clone()))
+    .bind(column(&stations, |r| r.tolerance_pct))
+    .bind(column(&stations, |r| r.tolerance_min_g))
+    .execute(&mut *tx)
+    .await?;
+    expect_rows("stations.csv", stations.len(), done.rows_affected())?;
 
     // The catalogue is global: SKUs and barcodes already on file are kept as they are.
     let skus: Vec<SkuRow> = parse("skus.csv", files::SKUS)?;
@@ -780,6 +814,7 @@ mod tests {
         parse::<OperatorRow>("operators.csv", files::OPERATORS).unwrap();
         parse::<OrderRow>("orders.csv", files::ORDERS).unwrap();
         parse::<OrderLineRow>("order_lines.csv", files::ORDER_LINES).unwrap();
+        parse::<StationRow>("stations.csv", files::STATIONS).unwrap();
     }
 
     #[test]

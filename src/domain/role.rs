@@ -33,6 +33,8 @@ pub enum Permission {
     Inquire,
     /// Claim pick batches and confirm picks (simulated pickers are a system actor).
     Pick,
+    /// Verify and pack orders at a station, label cartons and ship.
+    Pack,
 }
 
 impl Permission {
@@ -45,6 +47,7 @@ impl Permission {
             Permission::UnlockBadge => "unlock a badge",
             Permission::Inquire => "look up items",
             Permission::Pick => "pick",
+            Permission::Pack => "pack and ship",
         }
     }
 
@@ -56,6 +59,7 @@ impl Permission {
             Permission::ManageOperators => "an admin",
             Permission::Inquire => "any operator",
             Permission::Pick => "a picker, supervisor or admin",
+            Permission::Pack => "a packer, supervisor or admin",
         }
     }
 }
@@ -67,6 +71,7 @@ impl Role {
         match permission {
             Inquire => true,
             Pick => matches!(self, Picker | Supervisor | Admin | System),
+            Pack => matches!(self, Packer | Supervisor | Admin | System),
             Receive | Move => matches!(self, Picker | Packer | Supervisor | Admin | System),
             Adjust => matches!(self, Supervisor | Admin | System),
             UnlockBadge => matches!(self, Supervisor | Admin),
