@@ -17,6 +17,7 @@ pub mod labels;
 pub mod runtime;
 pub mod screen;
 pub mod sim;
+pub mod station;
 pub mod ui;
 
 pub use error::{Error, Result};
