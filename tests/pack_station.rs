@@ -12,7 +12,6 @@ use std::time::Duration;
 use aisle::db::operators::Operator;
 use aisle::db::packing::{self, PackOrder, PackScan, Station};
 use aisle::db::shipments::{self, ShipOrder};
-use aisle::db::{pick_batches, planner};
 use aisle::domain::barcode::has_valid_check_digit;
 use aisle::domain::cartonization::CartonCatalogue;
 use aisle::labels::{LabelSink, Printed, parse_fields};
@@ -22,10 +21,10 @@ use aisle::station::label_carton::{
 use aisle::station::rate_choice::{carrier_service_id, choose_service};
 use aisle::station::{StationError, Warehouse, suggest_cartons};
 use chrono::Utc;
-use common::floor::{
-    assert_invariants, confirm, demo_warehouse, open_tasks, operator, planner_actor, tote,
+use common::floor::{assert_invariants, demo_warehouse};
+use common::packing::{
+    order_status as status, outbox_payload, pack_all, pack_scan, packer, picked_orders, ship_scan,
 };
-use serde_json::Value;
 use sqlx::PgPool;
 use tokio::io::AsyncReadExt as _;
 use tokio::net::TcpListener;
@@ -84,110 +83,19 @@ async fn station_printing_to(pool: &PgPool, wh: i32, port: u16) -> Station {
 }
 
 /// The demo with one reserved EDI order of 2 to 80 units (two lines or more where possible)
-/// released and picked whole by P1001; returns (warehouse, order).
-async fn picked_edi_order(pool: &PgPool) -> (i32, i64) {
+/// released and picked whole by P1001, then packed whole by K2001 at PACK-02, its printer at
+/// 127.0.0.1:`port`; returns (warehouse, order id, station, packer, order as packed).
+async fn packed_edi_order(pool: &PgPool, port: u16) -> (i32, i64, Station, Operator, PackOrder) {
     let wh = demo_warehouse(pool).await;
-    let order: i64 = sqlx::query_scalar(
-        "update orders o set priority = 100
-           from (select o.id from orders o join channels c on c.id = o.channel_id
-                  where o.warehouse_id = $1 and o.status = 'reserved' and c.kind = 'edi'
-                    and (select sum(quantity) from order_lines l
-                          where l.warehouse_id = o.warehouse_id and l.order_id = o.id) between 2 and 80
-                  order by (select count(*) from order_lines l
-                             where l.warehouse_id = o.warehouse_id and l.order_id = o.id) >= 2 desc,
-                           o.id
-                  limit 1) x
-          where o.warehouse_id = $1 and o.id = x.id
-         returning o.id",
-    )
-    .bind(wh)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    planner::release(pool, wh, &planner_actor(pool).await, 2)
-        .await
-        .unwrap();
-    let picker = operator(pool, "P1001").await;
-    let mut next_tote = 0;
-    for _ in 0..4 {
-        if status(pool, order).await == "picked" {
-            break;
-        }
-        let Some(batch) = pick_batches::claim(pool, wh, &picker).await.unwrap() else {
-            break;
-        };
-        let slots: Vec<i32> =
-            sqlx::query_scalar("select slot from batch_orders where batch_id = $1 order by slot")
-                .bind(batch)
-                .fetch_all(pool)
-                .await
-                .unwrap();
-        for slot in slots {
-            next_tote += 1;
-            let tote = tote(pool, wh, next_tote).await;
-            pick_batches::bind_tote(pool, wh, batch, slot, tote, &picker)
-                .await
-                .unwrap();
-        }
-        for (task, tote, left) in open_tasks(pool, batch).await {
-            pick_batches::confirm_pick(pool, wh, &picker, &confirm(task, tote, left))
-                .await
-                .unwrap();
-        }
-    }
-    assert_eq!(status(pool, order).await, "picked");
-    (wh, order)
-}
-
-async fn status(pool: &PgPool, order: i64) -> String {
-    sqlx::query_scalar("select status::text from orders where id = $1")
-        .bind(order)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-async fn open(pool: &PgPool, wh: i32, station: &Station, order: i64) -> PackOrder {
-    let reference: String =
-        sqlx::query_scalar("select coalesce(reference, external_id) from orders where id = $1")
-            .bind(order)
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    packing::open_order(pool, wh, station.id, &reference)
-        .await
-        .unwrap()
-}
-
-/// Scans every unit the order expects into the station; returns the order as reopened.
-async fn pack_all(
-    pool: &PgPool,
-    wh: i32,
-    station: &Station,
-    packer: &Operator,
-    order: i64,
-) -> PackOrder {
-    for line in open(pool, wh, station, order).await.lines {
-        packing::pack_unit(
-            pool,
-            wh,
-            station.id,
-            packer,
-            &PackScan {
-                order_line_id: line.order_line_id,
-                quantity: line.expected,
-                lot: line.lots.first().cloned(),
-                scan_id: Uuid::now_v7(),
-                terminal: "test-station".into(),
-                raw: format!("line {}", line.order_line_id),
-            },
-        )
-        .await
-        .unwrap();
-    }
-    let packed = open(pool, wh, station, order).await;
-    assert!(packed.fully_packed());
-    packed
+    let order_id = picked_orders(pool, wh, &["edi"]).await[0];
+    let station = station_printing_to(pool, wh, port).await;
+    let packer = packer(pool).await;
+    let order = pack_all(pool, wh, &station, &packer, order_id, |line| PackScan {
+        lot: line.lots.first().cloned(),
+        ..pack_scan(line.order_line_id, line.expected)
+    })
+    .await;
+    (wh, order_id, station, packer, order)
 }
 
 fn weighed(carton: CartonToLabel) -> WeighedCarton {
@@ -204,11 +112,8 @@ async fn a_picked_order_is_packed_rated_labelled_to_a_loopback_printer_and_shipp
     let db = common::fresh_db().await;
     let pool = &db.pool;
     let data_dir = tempfile::tempdir().unwrap();
-    let (wh, order_id) = picked_edi_order(pool).await;
     let (port, mut printer) = loopback_printer().await;
-    let station = station_printing_to(pool, wh, port).await;
-    let packer = operator(pool, "K2001").await;
-    let order = pack_all(pool, wh, &station, &packer, order_id).await;
+    let (wh, order_id, station, packer, order) = packed_edi_order(pool, port).await;
     let warehouse = Warehouse::load(pool, wh, data_dir.path()).await.unwrap();
     assert_eq!(
         label_sink(&station, &warehouse),
@@ -301,11 +206,8 @@ async fn a_picked_order_is_packed_rated_labelled_to_a_loopback_printer_and_shipp
         station.id,
         &packer,
         &ShipOrder {
-            order_id,
             carrier_service_id: carrier_service_id(pool, &chosen).await.unwrap(),
-            scan_id: Uuid::now_v7(),
-            terminal: "test-station".into(),
-            raw: "SHIP".into(),
+            ..ship_scan(order_id)
         },
     )
     .await
@@ -314,12 +216,7 @@ async fn a_picked_order_is_packed_rated_labelled_to_a_loopback_printer_and_shipp
     assert_eq!(shipped.units, units);
     assert_eq!(shipped.cartons as usize, labelled.len());
     assert_eq!(status(pool, order_id).await, "shipped");
-    let (kind, body): (String, Value) =
-        sqlx::query_as("select kind::text, payload from outbox where id = $1")
-            .bind(shipped.outbox_id.unwrap())
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    let (kind, body) = outbox_payload(pool, shipped.outbox_id.unwrap()).await;
     assert_eq!(kind, "edi_856");
     assert_eq!(body["shipment"]["carrier"], chosen.carrier.as_str());
     assert_eq!(body["shipment"]["service"], chosen.service.as_str());
@@ -340,11 +237,8 @@ async fn a_printer_that_is_down_keeps_the_carton_and_a_reprint_prints_it() {
     let db = common::fresh_db().await;
     let pool = &db.pool;
     let data_dir = tempfile::tempdir().unwrap();
-    let (wh, order_id) = picked_edi_order(pool).await;
     let down = dead_port().await;
-    let station = station_printing_to(pool, wh, down).await;
-    let packer = operator(pool, "K2001").await;
-    let order = pack_all(pool, wh, &station, &packer, order_id).await;
+    let (wh, order_id, station, packer, order) = packed_edi_order(pool, down).await;
     let warehouse = Warehouse::load(pool, wh, data_dir.path()).await.unwrap();
     let plans = suggest_cartons(&order, &CartonCatalogue::demo().unwrap()).unwrap();
     let chosen = choose_service(pool, &warehouse, &order, &plans, Utc::now())

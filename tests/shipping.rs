@@ -7,170 +7,18 @@
 
 mod common;
 
-use aisle::db::operators::Operator;
-use aisle::db::packing::{self, PackOrder, PackScan, Station};
+use aisle::Result;
+use aisle::db::packing::{PackLine, PackOrder};
 use aisle::db::shipments::{self, NewCarton, ShipOrder, Shipped};
-use aisle::db::{pick_batches, planner};
 use aisle::domain::barcode::gs1_check_digit;
-use common::floor::{
-    assert_invariants, confirm, demo_warehouse, ledger_rows, open_tasks, operator, planner_actor,
-    tote,
+use common::floor::{assert_invariants, ledger_rows};
+use common::packing::{
+    PackFloor, external_id, fresh_pack_floor, order_status as status, outbox_payload as payload,
+    ship_scan,
 };
 use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
-
-// The same floor as tests/packing.rs sets up (each test file is its own crate).
-
-struct PackFloor {
-    wh: i32,
-    packer: Operator,
-    station: Station,
-    shopify: i64,
-    amazon: i64,
-    edi: i64,
-}
-
-async fn pack_floor(pool: &PgPool) -> PackFloor {
-    let wh = demo_warehouse(pool).await;
-    let chosen: Vec<(String, i64)> = sqlx::query_as(
-        "update orders o set priority = 100
-           from (select distinct on (c.kind) c.kind::text as kind, o.id
-                   from orders o join channels c on c.id = o.channel_id
-                  where o.warehouse_id = $1 and o.status = 'reserved'
-                    and c.kind in ('shopify', 'amazon', 'edi')
-                    and (select sum(quantity) from order_lines l
-                          where l.warehouse_id = o.warehouse_id and l.order_id = o.id) between 2 and 80
-                  order by c.kind,
-                           (select count(*) from order_lines l
-                             where l.warehouse_id = o.warehouse_id and l.order_id = o.id) >= 2 desc,
-                           o.id) x
-          where o.warehouse_id = $1 and o.id = x.id
-         returning x.kind, o.id",
-    )
-    .bind(wh)
-    .fetch_all(pool)
-    .await
-    .unwrap();
-    let order_of = |kind: &str| {
-        chosen
-            .iter()
-            .find(|(k, _)| k == kind)
-            .map(|(_, id)| *id)
-            .unwrap_or_else(|| panic!("no reserved {kind} order of 2 to 80 units in the demo"))
-    };
-    let (shopify, amazon, edi) = (order_of("shopify"), order_of("amazon"), order_of("edi"));
-    planner::release(pool, wh, &planner_actor(pool).await, 2)
-        .await
-        .unwrap();
-    let picker = operator(pool, "P1001").await;
-    let mut next_tote = 0;
-    for _ in 0..4 {
-        let waiting: i64 = sqlx::query_scalar(
-            "select count(*) from orders where id = any($1) and status <> 'picked'",
-        )
-        .bind([shopify, amazon, edi].as_slice())
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        if waiting == 0 {
-            break;
-        }
-        let Some(batch) = pick_batches::claim(pool, wh, &picker).await.unwrap() else {
-            break;
-        };
-        let picks: i64 = sqlx::query_scalar(
-            "select count(*) from tasks where batch_id = $1 and kind = 'pick'
-                and status in ('open', 'in_progress')",
-        )
-        .bind(batch)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        if picks == 0 {
-            break;
-        }
-        let slots: Vec<i32> =
-            sqlx::query_scalar("select slot from batch_orders where batch_id = $1 order by slot")
-                .bind(batch)
-                .fetch_all(pool)
-                .await
-                .unwrap();
-        for slot in slots {
-            next_tote += 1;
-            let tote = tote(pool, wh, next_tote).await;
-            pick_batches::bind_tote(pool, wh, batch, slot, tote, &picker)
-                .await
-                .unwrap();
-        }
-        for (task, tote, left) in open_tasks(pool, batch).await {
-            pick_batches::confirm_pick(pool, wh, &picker, &confirm(task, tote, left))
-                .await
-                .unwrap();
-        }
-    }
-    for order in [shopify, amazon, edi] {
-        assert_eq!(status(pool, order).await, "picked", "order {order}");
-    }
-    PackFloor {
-        wh,
-        packer: operator(pool, "K2001").await,
-        station: packing::station(pool, wh, "PACK-01").await.unwrap(),
-        shopify,
-        amazon,
-        edi,
-    }
-}
-
-async fn status(pool: &PgPool, order: i64) -> String {
-    sqlx::query_scalar("select status::text from orders where id = $1")
-        .bind(order)
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-async fn open(pool: &PgPool, f: &PackFloor, order: i64) -> PackOrder {
-    let reference: String =
-        sqlx::query_scalar("select coalesce(reference, external_id) from orders where id = $1")
-            .bind(order)
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    packing::open_order(pool, f.wh, f.station.id, &reference)
-        .await
-        .unwrap()
-}
-
-/// Packs `quantity` units of a line in one scan.
-async fn pack(pool: &PgPool, f: &PackFloor, line: i64, quantity: i32) {
-    packing::pack_unit(
-        pool,
-        f.wh,
-        f.station.id,
-        &f.packer,
-        &PackScan {
-            order_line_id: line,
-            quantity,
-            lot: None,
-            scan_id: Uuid::now_v7(),
-            terminal: "test-station".into(),
-            raw: format!("line {line}"),
-        },
-    )
-    .await
-    .unwrap();
-}
-
-/// Packs every unit the order expects.
-async fn pack_all(pool: &PgPool, f: &PackFloor, order: i64) -> PackOrder {
-    for line in open(pool, f, order).await.lines {
-        pack(pool, f, line.order_line_id, line.expected).await;
-    }
-    let packed = open(pool, f, order).await;
-    assert!(packed.fully_packed());
-    packed
-}
 
 /// An SSCC-18 from the database's next serial, as labels::sscc composes it: extension digit 0,
 /// the company prefix, the serial padded to 16 digits in all, the check digit.
@@ -179,6 +27,11 @@ async fn next_sscc(pool: &PgPool, wh: i32) -> String {
     let width = 16 - serial.company_prefix.len();
     let body = format!("0{}{:0width$}", serial.company_prefix, serial.serial);
     format!("{body}{}", gs1_check_digit(&body).unwrap())
+}
+
+/// The packer records `carton` at the station.
+async fn add_carton(pool: &PgPool, f: &PackFloor, carton: &NewCarton) -> Result<i64> {
+    shipments::add_carton(pool, f.wh, f.station.id, &f.packer, carton).await
 }
 
 /// A carton of `lines` (line id, units) weighing what it should; returns (carton id, SSCC).
@@ -210,37 +63,33 @@ async fn label(
         zpl: format!("^XA^FO50,50^BCN,100,Y,N,N,D^FD(00){sscc}^FS^XZ"),
         scan_id: Uuid::now_v7(),
     };
-    let id = shipments::add_carton(pool, f.wh, f.station.id, &f.packer, &carton)
-        .await
-        .unwrap();
+    let id = add_carton(pool, f, &carton).await.unwrap();
     (id, sscc)
 }
 
 /// (order line, units) in one carton.
 type CartonLines = Vec<(i64, i32)>;
 
-fn ship_scan(order: i64) -> ShipOrder {
-    ShipOrder {
-        order_id: order,
-        carrier_service_id: None,
-        scan_id: Uuid::now_v7(),
-        terminal: "test-station".into(),
-        raw: "SHIP".into(),
-    }
+/// Every unit `lines` expect, in one carton.
+fn carton_lines(lines: &[PackLine]) -> CartonLines {
+    lines
+        .iter()
+        .map(|l| (l.order_line_id, l.expected))
+        .collect()
+}
+
+/// The packer scans `scan` at the station.
+async fn ship_with(pool: &PgPool, f: &PackFloor, scan: &ShipOrder) -> Result<Shipped> {
+    shipments::ship(pool, f.wh, f.station.id, &f.packer, scan).await
 }
 
 async fn ship(pool: &PgPool, f: &PackFloor, order: i64) -> Shipped {
-    shipments::ship(pool, f.wh, f.station.id, &f.packer, &ship_scan(order))
-        .await
-        .unwrap()
+    ship_with(pool, f, &ship_scan(order)).await.unwrap()
 }
 
-async fn payload(pool: &PgPool, outbox: i64) -> (String, Value) {
-    sqlx::query_as("select kind::text, payload from outbox where id = $1")
-        .bind(outbox)
-        .fetch_one(pool)
-        .await
-        .unwrap()
+/// Why a new ship scan of `order` is refused.
+async fn ship_refused(pool: &PgPool, f: &PackFloor, order: i64) -> aisle::Error {
+    ship_with(pool, f, &ship_scan(order)).await.unwrap_err()
 }
 
 async fn station_units(pool: &PgPool, station: i32) -> i64 {
@@ -251,34 +100,39 @@ async fn station_units(pool: &PgPool, station: i32) -> i64 {
         .unwrap()
 }
 
-#[tokio::test]
-async fn shipping_a_packed_shopify_order_writes_ledger_status_and_fulfillment() {
-    let db = common::fresh_db().await;
-    let f = pack_floor(&db.pool).await;
-    let order = pack_all(&db.pool, &f, f.shopify).await;
-    let units: i32 = order.lines.iter().map(|l| l.expected).sum();
-    let lines: Vec<(i64, i32)> = order
-        .lines
-        .iter()
-        .map(|l| (l.order_line_id, l.expected))
-        .collect();
-    let (_, sscc) = label(&db.pool, &f, &order, &lines, "9400111899223197428490").await;
-    assert_eq!(sscc.len(), 18);
-    assert_eq!(&sscc[1..8], "0614141");
-    let at_station = station_units(&db.pool, f.station.id).await;
-    let positions_before: Vec<(i32, i32, i32)> = sqlx::query_as(
+/// (SKU, sellable on hand, open reserved) of the order's SKUs.
+async fn positions(pool: &PgPool, order: &PackOrder) -> Vec<(i32, i32, i32)> {
+    sqlx::query_as(
         "select sku_id, sellable_on_hand, open_reserved from sku_positions
           where sku_id = any($1) order by sku_id",
     )
     .bind(order.lines.iter().map(|l| l.sku_id).collect::<Vec<_>>())
-    .fetch_all(&db.pool)
+    .fetch_all(pool)
     .await
-    .unwrap();
+    .unwrap()
+}
+
+async fn outbox_rows(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("select count(*) from outbox")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn shipping_a_packed_shopify_order_writes_ledger_status_and_fulfillment() {
+    let (db, f) = fresh_pack_floor().await;
+    let order = f.pack_all(&db.pool, f.shopify).await;
+    let units: i32 = order.lines.iter().map(|l| l.expected).sum();
+    let lines = carton_lines(&order.lines);
+    let (_, sscc) = label(&db.pool, &f, &order, &lines, "9400111899223197428490").await;
+    assert_eq!(sscc.len(), 18);
+    assert_eq!(&sscc[1..8], "0614141");
+    let at_station = station_units(&db.pool, f.station.id).await;
+    let positions_before = positions(&db.pool, &order).await;
 
     let once = ship_scan(f.shopify);
-    let shipped = shipments::ship(&db.pool, f.wh, f.station.id, &f.packer, &once)
-        .await
-        .unwrap();
+    let shipped = ship_with(&db.pool, &f, &once).await.unwrap();
     assert_eq!(shipped.order_status, "shipped");
     assert_eq!(shipped.units, units);
     assert_eq!(shipped.cartons, 1);
@@ -306,14 +160,7 @@ async fn shipping_a_packed_shopify_order_writes_ledger_status_and_fulfillment() 
     .unwrap();
     assert!(lines_shipped.iter().all(|(q, p, s)| q == p && p == s));
     // Picked units were no longer sellable: shipping moves neither positions nor figures.
-    let positions_after: Vec<(i32, i32, i32)> = sqlx::query_as(
-        "select sku_id, sellable_on_hand, open_reserved from sku_positions
-          where sku_id = any($1) order by sku_id",
-    )
-    .bind(order.lines.iter().map(|l| l.sku_id).collect::<Vec<_>>())
-    .fetch_all(&db.pool)
-    .await
-    .unwrap();
+    let positions_after = positions(&db.pool, &order).await;
     assert_eq!(positions_after, positions_before);
 
     let (kind, body) = payload(&db.pool, shipped.outbox_id.unwrap()).await;
@@ -336,42 +183,25 @@ async fn shipping_a_packed_shopify_order_writes_ledger_status_and_fulfillment() 
 
     // The same ship scan again changes nothing and answers the same.
     let ledger = ledger_rows(&db.pool).await;
-    let outbox: i64 = sqlx::query_scalar("select count(*) from outbox")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
-    let again = shipments::ship(&db.pool, f.wh, f.station.id, &f.packer, &once)
-        .await
-        .unwrap();
+    let outbox = outbox_rows(&db.pool).await;
+    let again = ship_with(&db.pool, &f, &once).await.unwrap();
     assert_eq!(again, shipped);
     assert_eq!(ledger_rows(&db.pool).await, ledger);
-    let outbox_after: i64 = sqlx::query_scalar("select count(*) from outbox")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let outbox_after = outbox_rows(&db.pool).await;
     assert_eq!(outbox_after, outbox);
     // A new ship scan finds nothing left to ship.
-    let err = shipments::ship(
-        &db.pool,
-        f.wh,
-        f.station.id,
-        &f.packer,
-        &ship_scan(f.shopify),
-    )
-    .await
-    .unwrap_err();
+    let err = ship_refused(&db.pool, &f, f.shopify).await;
     assert!(err.to_string().contains("no labelled carton"), "{err}");
     assert_invariants(&db.pool).await;
 }
 
 #[tokio::test]
 async fn amazon_ships_in_parts_keyed_by_order_item_id() {
-    let db = common::fresh_db().await;
-    let f = pack_floor(&db.pool).await;
-    let order = open(&db.pool, &f, f.amazon).await;
+    let (db, f) = fresh_pack_floor().await;
+    let order = f.open(&db.pool, f.amazon).await;
     assert!(order.allows_partial_shipment);
     let first = &order.lines[0];
-    pack(&db.pool, &f, first.order_line_id, 1).await;
+    f.pack(&db.pool, first.order_line_id, 1).await;
     let (_, _) = label(
         &db.pool,
         &f,
@@ -385,12 +215,8 @@ async fn amazon_ships_in_parts_keyed_by_order_item_id() {
     assert_eq!(shipped.order_status, "partly_shipped");
     let (kind, body) = payload(&db.pool, shipped.outbox_id.unwrap()).await;
     assert_eq!(kind, "shipment");
-    let external_id: String = sqlx::query_scalar("select external_id from orders where id = $1")
-        .bind(f.amazon)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
-    assert_eq!(body["amazonOrderId"], external_id.as_str());
+    let amazon_order_id = external_id(&db.pool, f.amazon).await;
+    assert_eq!(body["amazonOrderId"], amazon_order_id.as_str());
     assert_eq!(body["marketplaceId"], "ATVPDKIKX0DER");
     let detail = &body["packageDetail"];
     assert_eq!(detail["trackingNumber"], "1Z999AA10123456784");
@@ -409,24 +235,15 @@ async fn amazon_ships_in_parts_keyed_by_order_item_id() {
 
 #[tokio::test]
 async fn units_not_packed_or_not_in_a_carton_are_refused() {
-    let db = common::fresh_db().await;
-    let f = pack_floor(&db.pool).await;
-    let order = open(&db.pool, &f, f.shopify).await;
+    let (db, f) = fresh_pack_floor().await;
+    let order = f.open(&db.pool, f.shopify).await;
     let total: i32 = order.lines.iter().map(|l| l.expected).sum();
     assert!(total >= 2);
     let first = &order.lines[0];
-    pack(&db.pool, &f, first.order_line_id, 1).await;
+    f.pack(&db.pool, first.order_line_id, 1).await;
 
     // Nothing labelled yet.
-    let err = shipments::ship(
-        &db.pool,
-        f.wh,
-        f.station.id,
-        &f.packer,
-        &ship_scan(f.shopify),
-    )
-    .await
-    .unwrap_err();
+    let err = ship_refused(&db.pool, &f, f.shopify).await;
     assert!(err.to_string().contains("no labelled carton"), "{err}");
     // A carton may not hold more than is packed.
     let sscc = next_sscc(&db.pool, f.wh).await;
@@ -442,23 +259,13 @@ async fn units_not_packed_or_not_in_a_carton_are_refused() {
         zpl: "^XA^XZ".into(),
         scan_id: Uuid::now_v7(),
     };
-    let err = shipments::add_carton(&db.pool, f.wh, f.station.id, &f.packer, &too_many)
-        .await
-        .unwrap_err();
+    let err = add_carton(&db.pool, &f, &too_many).await.unwrap_err();
     assert!(err.to_string().contains("more do not fit"), "{err}");
 
     label(&db.pool, &f, &order, &[(first.order_line_id, 1)], "TRK1").await;
     // Shopify does not ship in parts.
     let ledger = ledger_rows(&db.pool).await;
-    let err = shipments::ship(
-        &db.pool,
-        f.wh,
-        f.station.id,
-        &f.packer,
-        &ship_scan(f.shopify),
-    )
-    .await
-    .unwrap_err();
+    let err = ship_refused(&db.pool, &f, f.shopify).await;
     assert!(
         err.to_string()
             .contains("channel shopify-main does not ship in parts"),
@@ -471,18 +278,14 @@ async fn units_not_packed_or_not_in_a_carton_are_refused() {
 
 #[tokio::test]
 async fn a_two_carton_edi_order_lists_both_ssccs_in_its_856() {
-    let db = common::fresh_db().await;
-    let f = pack_floor(&db.pool).await;
-    let order = pack_all(&db.pool, &f, f.edi).await;
+    let (db, f) = fresh_pack_floor().await;
+    let order = f.pack_all(&db.pool, f.edi).await;
     // Split the units over two cartons: the first line in one, the rest in the other (or a
     // single line's units halved).
     let (one, two): (CartonLines, CartonLines) = if order.lines.len() >= 2 {
         (
-            vec![(order.lines[0].order_line_id, order.lines[0].expected)],
-            order.lines[1..]
-                .iter()
-                .map(|l| (l.order_line_id, l.expected))
-                .collect(),
+            carton_lines(&order.lines[..1]),
+            carton_lines(&order.lines[1..]),
         )
     } else {
         let l = &order.lines[0];
@@ -499,11 +302,7 @@ async fn a_two_carton_edi_order_lists_both_ssccs_in_its_856() {
     assert_eq!(shipped.order_status, "shipped");
     let (kind, body) = payload(&db.pool, shipped.outbox_id.unwrap()).await;
     assert_eq!(kind, "edi_856");
-    let po: String = sqlx::query_scalar("select external_id from orders where id = $1")
-        .bind(f.edi)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let po = external_id(&db.pool, f.edi).await;
     assert_eq!(body["order"]["po_number"], po.as_str());
     assert_eq!(body["shipment"]["level"], "S");
     assert!(body["shipment"]["carrier_scac"].is_string());
@@ -534,14 +333,9 @@ async fn a_two_carton_edi_order_lists_both_ssccs_in_its_856() {
 
 #[tokio::test]
 async fn a_carton_is_voided_before_shipping_reprinted_and_weighed() {
-    let db = common::fresh_db().await;
-    let f = pack_floor(&db.pool).await;
-    let order = pack_all(&db.pool, &f, f.shopify).await;
-    let lines: Vec<(i64, i32)> = order
-        .lines
-        .iter()
-        .map(|l| (l.order_line_id, l.expected))
-        .collect();
+    let (db, f) = fresh_pack_floor().await;
+    let order = f.pack_all(&db.pool, f.shopify).await;
+    let lines = carton_lines(&order.lines);
 
     // Out of tolerance: refused, nothing recorded.
     let heavy = NewCarton {
@@ -556,9 +350,7 @@ async fn a_carton_is_voided_before_shipping_reprinted_and_weighed() {
         zpl: "^XA^XZ".into(),
         scan_id: Uuid::now_v7(),
     };
-    let err = shipments::add_carton(&db.pool, f.wh, f.station.id, &f.packer, &heavy)
-        .await
-        .unwrap_err();
+    let err = add_carton(&db.pool, &f, &heavy).await.unwrap_err();
     assert!(
         err.to_string()
             .contains("weighs 5000 g, expected 2000 g (tolerance 100 g)"),
@@ -590,15 +382,7 @@ async fn a_carton_is_voided_before_shipping_reprinted_and_weighed() {
         .unwrap_err();
     assert!(err.to_string().contains("voided"), "{err}");
     // The voided carton's units need a new carton before the order ships.
-    let err = shipments::ship(
-        &db.pool,
-        f.wh,
-        f.station.id,
-        &f.packer,
-        &ship_scan(f.shopify),
-    )
-    .await
-    .unwrap_err();
+    let err = ship_refused(&db.pool, &f, f.shopify).await;
     assert!(err.to_string().contains("no labelled carton"), "{err}");
 
     let (kept, kept_sscc) = label(&db.pool, &f, &order, &lines, "TRK-KEPT").await;
@@ -626,14 +410,9 @@ async fn a_carton_is_voided_before_shipping_reprinted_and_weighed() {
 
 #[tokio::test]
 async fn the_manifest_lists_todays_shipments_per_carrier_from_the_binary() {
-    let db = common::fresh_db().await;
-    let f = pack_floor(&db.pool).await;
-    let order = pack_all(&db.pool, &f, f.shopify).await;
-    let lines: Vec<(i64, i32)> = order
-        .lines
-        .iter()
-        .map(|l| (l.order_line_id, l.expected))
-        .collect();
+    let (db, f) = fresh_pack_floor().await;
+    let order = f.pack_all(&db.pool, f.shopify).await;
+    let lines = carton_lines(&order.lines);
     let (_, sscc) = label(&db.pool, &f, &order, &lines, "TRK-MANIFEST-1").await;
     let shipped = ship(&db.pool, &f, f.shopify).await;
     let carrier = order.carrier_service.as_ref().unwrap().carrier.clone();

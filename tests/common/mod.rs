@@ -11,6 +11,7 @@
 #![allow(dead_code)] // each test file uses its own part of this module
 
 pub mod floor;
+pub mod packing;
 
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
