@@ -89,7 +89,7 @@ pub struct PickState {
     /// The app's tick when the lease was last renewed (a confirm renews it too).
     pub renewed_at: u64,
     pub renewing: Option<RequestId>,
-    /// A task left without a finished count: the picker's place, once work is reloaded.
+    /// The location last scanned: the next task at the same bin needs no second scan of it.
     pub location_scanned: Option<String>,
 }
 
