@@ -464,23 +464,33 @@ fn overlay(work: &mut BatchWork, pending: &[PendingConfirm]) {
     }
 }
 
+/// A journaled pick as the database call takes it, under the journal entry's scan id.
+fn pick_confirm(
+    entry: &PendingConfirm,
+    task_id: i64,
+    tote_location_id: i32,
+    quantity: i32,
+) -> PickConfirm {
+    PickConfirm {
+        task_id,
+        tote_location_id,
+        quantity,
+        scan_id: entry.scan_id,
+        terminal: entry.terminal.clone(),
+        raw: entry.raw.clone(),
+    }
+}
+
 /// One confirm, sent for the first time.
 async fn apply(pool: &PgPool, picker: &Operator, entry: &PendingConfirm) -> Result<Confirmation> {
     let wh = entry.warehouse_id;
     Ok(match &entry.kind {
-        PendingKind::Pick {
+        &PendingKind::Pick {
             task_id,
             tote_location_id,
             quantity,
         } => {
-            let confirm = PickConfirm {
-                task_id: *task_id,
-                tote_location_id: *tote_location_id,
-                quantity: *quantity,
-                scan_id: entry.scan_id,
-                terminal: entry.terminal.clone(),
-                raw: entry.raw.clone(),
-            };
+            let confirm = pick_confirm(entry, task_id, tote_location_id, quantity);
             let progress = pick_batches::confirm_pick(pool, wh, picker, &confirm).await?;
             Confirmation::Applied {
                 batch_done: progress.batch_status == "done",
@@ -597,19 +607,12 @@ async fn replay_one(
         }
     };
     match &entry.kind {
-        PendingKind::Pick {
+        &PendingKind::Pick {
             task_id,
             tote_location_id,
             quantity,
         } => {
-            let confirm = PickConfirm {
-                task_id: *task_id,
-                tote_location_id: *tote_location_id,
-                quantity: *quantity,
-                scan_id: entry.scan_id,
-                terminal: entry.terminal.clone(),
-                raw: entry.raw.clone(),
-            };
+            let confirm = pick_confirm(entry, task_id, tote_location_id, quantity);
             Ok(
                 match floor_tasks::replay_pick(pool, entry.warehouse_id, &picker, &confirm).await? {
                     ReplayOutcome::Applied(_) | ReplayOutcome::AlreadyApplied(_) => None,
