@@ -55,6 +55,15 @@ WAREHOUSE = {
     "time_zone": "America/Chicago",
     "cart_size": 8,
     "gs1_company_prefix": "0614141",
+    # The ship-from on every carton label; its ZIP3 604 is the origin of the rate sheets' zone
+    # chart (assets/rates/).
+    "ship_from_address1": "1 Logistics Way",
+    "ship_from_address2": None,
+    "ship_from_city": "Joliet",
+    "ship_from_state": "IL",
+    "ship_from_zip": "60431",
+    "ship_from_country": "US",
+    "sscc_extension_digit": 0,
 }
 AISLES = [chr(ord("A") + i) for i in range(12)]  # A..L
 AISLE_X0, AISLE_PITCH = 4.0, 3.0                 # aisle centre lines at x = 4, 7, 10, ... 37
@@ -719,10 +728,14 @@ def main():
 
     w = WAREHOUSE
     write("warehouse.csv",
-          ["code", "name", "time_zone", "cart_size", "gs1_company_prefix", "front_cross_aisle_y",
+          ["code", "name", "time_zone", "cart_size", "gs1_company_prefix", "ship_from_address1",
+           "ship_from_address2", "ship_from_city", "ship_from_state", "ship_from_zip",
+           "ship_from_country", "sscc_extension_digit", "front_cross_aisle_y",
            "back_cross_aisle_y", "depot_x", "depot_y"],
           [(w["code"], w["name"], w["time_zone"], w["cart_size"], w["gs1_company_prefix"],
-            FRONT_Y, round(BACK_Y, 2), DEPOT[0], DEPOT[1])])
+            w["ship_from_address1"], w["ship_from_address2"], w["ship_from_city"],
+            w["ship_from_state"], w["ship_from_zip"], w["ship_from_country"],
+            w["sscc_extension_digit"], FRONT_Y, round(BACK_Y, 2), DEPOT[0], DEPOT[1])])
     write("aisles.csv", ["code", "x"], [(a, aisle_x(i)) for i, a in enumerate(AISLES)])
     write("locations.csv", ["code", "kind", "aisle", "bay", "level", "x", "y", "pick_sequence"],
           locations)

@@ -79,6 +79,14 @@ struct WarehouseRow {
     time_zone: String,
     cart_size: i32,
     gs1_company_prefix: Option<String>,
+    /// The warehouse as a shipper (migration 15): the labels' ship-from and the SSCC's first digit.
+    ship_from_address1: Option<String>,
+    ship_from_address2: Option<String>,
+    ship_from_city: Option<String>,
+    ship_from_state: Option<String>,
+    ship_from_zip: Option<String>,
+    ship_from_country: Option<String>,
+    sscc_extension_digit: i16,
     front_cross_aisle_y: f64,
     back_cross_aisle_y: f64,
     depot_x: f64,
@@ -368,14 +376,24 @@ async fn load_in(
         )));
     }
     let wh: i32 = sqlx::query_scalar(
-        "insert into warehouses (code, name, time_zone, cart_size, gs1_company_prefix)
-         values ($1, $2, $3, $4, $5) returning id",
+        "insert into warehouses (code, name, time_zone, cart_size, gs1_company_prefix,
+                                 ship_from_address1, ship_from_address2, ship_from_city,
+                                 ship_from_state, ship_from_zip, ship_from_country,
+                                 sscc_extension_digit)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id",
     )
     .bind(&w.code)
     .bind(&w.name)
     .bind(&w.time_zone)
     .bind(w.cart_size)
     .bind(&w.gs1_company_prefix)
+    .bind(&w.ship_from_address1)
+    .bind(&w.ship_from_address2)
+    .bind(&w.ship_from_city)
+    .bind(&w.ship_from_state)
+    .bind(&w.ship_from_zip)
+    .bind(&w.ship_from_country)
+    .bind(w.sscc_extension_digit)
     .fetch_one(&mut *tx)
     .await?;
     out.warehouse_id = wh;

@@ -22,18 +22,6 @@ use crate::domain::cartonization::{self, CartonCatalogue, CartonPlan, Dims, FitE
 use crate::domain::rate_shop::{RateError, RateSheet};
 use crate::labels::{Address, LabelError, PrinterError, SsccError, SsccScheme};
 
-/// The demo warehouse's ship-from ZIP (Joliet, IL). The foundation keeps no warehouse address:
-/// `warehouses` has a name and a time zone, and the rate sheets' zone chart (`assets/rates/`)
-/// knows only the origin ZIP3 `604` ("Joliet IL, the demo warehouse"). Until a warehouse address
-/// is configured, the demo's full ZIP is this constant; a deployment sets
-/// [`Warehouse::ship_from`] itself.
-pub const DEMO_SHIP_FROM_ZIP: &str = "60431";
-pub const DEMO_SHIP_FROM_CITY: &str = "Joliet";
-pub const DEMO_SHIP_FROM_STATE: &str = "IL";
-
-/// The extension digit of every SSCC this warehouse composes (the configuration has none).
-pub const SSCC_EXTENSION_DIGIT: u8 = 0;
-
 /// The warehouse as a shipper: what every label and rate shop at its stations needs.
 #[derive(Debug, Clone)]
 pub struct Warehouse {
@@ -52,29 +40,61 @@ pub struct Warehouse {
     pub default_label_dir: PathBuf,
 }
 
+/// The warehouse's row as [`Warehouse::load`] reads it.
+#[derive(sqlx::FromRow)]
+struct WarehouseRow {
+    code: String,
+    name: String,
+    gs1_company_prefix: Option<String>,
+    sscc_extension_digit: i16,
+    ship_from_name: Option<String>,
+    ship_from_address1: Option<String>,
+    ship_from_address2: Option<String>,
+    ship_from_city: Option<String>,
+    ship_from_state: Option<String>,
+    ship_from_zip: Option<String>,
+    ship_from_country: Option<String>,
+}
+
 impl Warehouse {
-    /// Reads the warehouse's name and GS1 company prefix (one round trip); the ship-from is the
-    /// demo's Joliet address under the warehouse's name (see [`DEMO_SHIP_FROM_ZIP`]) and the
-    /// carriers the rate-sheet carriers of the embedded sheets. Labels of stations without a
+    /// Reads the warehouse as a shipper in one round trip: its GS1 company prefix and SSCC
+    /// extension digit, and its ship-from address (`warehouses.ship_from_*`, migration 15; the
+    /// name falls back to the warehouse's name, the country to `US`). A warehouse without a
+    /// company prefix, or without a ship-from ZIP or city, is refused with what to set. The
+    /// carriers are the rate-sheet carriers of the embedded sheets. Labels of stations without a
     /// printer or a label directory go to `<data_dir>/labels`.
     pub async fn load(
         pool: &PgPool,
         warehouse_id: i32,
         data_dir: &Path,
     ) -> Result<Warehouse, StationError> {
-        let row: Option<(String, String, Option<String>)> =
-            sqlx::query_as("select code, name, gs1_company_prefix from warehouses where id = $1")
-                .bind(warehouse_id)
-                .fetch_optional(pool)
-                .await
-                .map_err(crate::Error::from)?;
-        let Some((code, name, prefix)) = row else {
+        let row: Option<WarehouseRow> = sqlx::query_as(
+            "select code, name, gs1_company_prefix, sscc_extension_digit, ship_from_name,
+                    ship_from_address1, ship_from_address2, ship_from_city, ship_from_state,
+                    ship_from_zip, ship_from_country
+               from warehouses where id = $1",
+        )
+        .bind(warehouse_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(crate::Error::from)?;
+        let Some(row) = row else {
             return Err(crate::Error::UnknownWarehouse(warehouse_id.to_string()).into());
         };
-        let Some(prefix) = prefix else {
-            return Err(StationError::NoCompanyPrefix { warehouse: code });
+        let Some(prefix) = row.gs1_company_prefix else {
+            return Err(StationError::NoCompanyPrefix {
+                warehouse: row.code,
+            });
         };
-        let sscc = SsccScheme::new(SSCC_EXTENSION_DIGIT, &prefix)?;
+        let (Some(postal_code), Some(city)) = (set(row.ship_from_zip), set(row.ship_from_city))
+        else {
+            return Err(StationError::NoShipFrom {
+                warehouse: row.code,
+            });
+        };
+        // The column is checked to 0..=9; anything else is refused by the scheme.
+        let extension_digit = u8::try_from(row.sscc_extension_digit).unwrap_or(u8::MAX);
+        let sscc = SsccScheme::new(extension_digit, &prefix)?;
         let sheet = Arc::new(RateSheet::demo()?);
         let carriers = RateSheetCarrier::all(Arc::clone(&sheet))
             .into_iter()
@@ -83,19 +103,33 @@ impl Warehouse {
         Ok(Warehouse {
             id: warehouse_id,
             ship_from: Address {
-                name,
-                lines: Vec::new(),
-                city: DEMO_SHIP_FROM_CITY.to_owned(),
-                state: DEMO_SHIP_FROM_STATE.to_owned(),
-                postal_code: DEMO_SHIP_FROM_ZIP.to_owned(),
-                country: "US".to_owned(),
+                name: set(row.ship_from_name).unwrap_or(row.name),
+                lines: [row.ship_from_address1, row.ship_from_address2]
+                    .into_iter()
+                    .filter_map(set)
+                    .collect(),
+                city,
+                state: set(row.ship_from_state).unwrap_or_default(),
+                postal_code,
+                country: set(row.ship_from_country).unwrap_or_else(|| "US".to_owned()),
             },
-            code,
+            code: row.code,
             sscc,
             carriers,
             sheet,
             default_label_dir: data_dir.join("labels"),
         })
+    }
+}
+
+/// A configured text setting, trimmed; blank counts as not set.
+fn set(value: Option<String>) -> Option<String> {
+    let value = value?;
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        None
+    } else {
+        Some(trimmed.to_owned())
     }
 }
 
@@ -153,6 +187,11 @@ pub enum StationError {
     Db(#[from] crate::Error),
     #[error("warehouse {warehouse} has no GS1 company prefix: set warehouses.gs1_company_prefix")]
     NoCompanyPrefix { warehouse: String },
+    #[error(
+        "warehouse {warehouse} has no ship-from address for its labels and rates: \
+         set warehouses.ship_from_zip and ship_from_city"
+    )]
+    NoShipFrom { warehouse: String },
     #[error(transparent)]
     Sscc(#[from] SsccError),
     #[error("rate sheet: {0}")]
