@@ -5,7 +5,9 @@
 //! reserved units to bins whole or not at all ([`BinBook`]), groups them into carts with
 //! [`batching::seed_batches`] (urgency first, then short added walks), sequences each cart's
 //! picks along the optimal single-block route, and stores batches, their orders and pick tasks,
-//! marking the orders released. An order whose bins cannot cover it stays in the queue and, where
+//! marking the orders released. Orders past picking come back for units that went back to the
+//! queue (re-reserved after a pack short, or still owed after a partial shipment): see
+//! [`candidates`] for when. An order whose bins cannot cover it stays in the queue and, where
 //! reserve stock exists, gets a replenishment task (reserve → bin) so that it can go next time.
 //! Replenishments and put-backs are floor work too: each release puts those not yet in a batch
 //! into batches of their own (no cart slots), routed like the others and ranked above the pick
@@ -199,8 +201,23 @@ async fn layout(
     ))
 }
 
-/// Up to `limit` orders in queue order, locked (skipping those someone else holds): fully
-/// reserved ones, and backordered ones with something reserved where the channel ships in parts.
+/// Up to `limit` orders in queue order, locked (skipping those someone else holds), each with
+/// units reserved and in no live batch: fully reserved ones; backordered ones where the channel
+/// ships in parts; and orders past picking whose missing units went back to the queue (re-reserved
+/// by a pack short, or given to them when stock arrived; migration 16):
+///
+/// * partly shipped: released for the rest (packing no longer takes the order as it stands);
+/// * picked or packed, where the channel does not ship in parts, once every unit still to pick is
+///   reserved: the units already picked or packed wait in their totes and at the station until
+///   the rest arrive in another tote, and the order ships whole;
+/// * picked or packed, where the channel ships in parts, once no picked unit waits to ship: the
+///   packer ships what was picked first (the order is partly shipped) rather than have the order
+///   taken from the station under them, and the re-reserved part follows as its own shipment. (An
+///   order whose pick left it nothing to pack, a short having taken it all, goes straight away.)
+///
+/// Every order released is marked `released` by [`store_batch`], whatever it was, so that the
+/// pick confirms (migration 13) take it through picking to `picked` again, and packing waits
+/// for it until then.
 async fn candidates(
     conn: &mut PgConnection,
     warehouse_id: i32,
@@ -211,9 +228,36 @@ async fn candidates(
              select o.id, o.priority, o.due_at, o.ordered_at from orders o
                join channels c on c.id = o.channel_id
               where o.warehouse_id = $1
-                and (o.status = 'reserved' or (o.status = 'backordered' and c.allows_partial_shipment))
+                and o.status in ('reserved', 'backordered', 'picked', 'packed', 'partly_shipped')
+                and case
+                        when o.status = 'reserved' then true
+                        when o.status = 'backordered' then c.allows_partial_shipment
+                        when o.status = 'partly_shipped' then true
+                        -- Picked or packed, in parts: once nothing picked waits to ship.
+                        when c.allows_partial_shipment then
+                            not exists (select 1 from order_lines l
+                                         where l.warehouse_id = o.warehouse_id and l.order_id = o.id
+                                           and l.requires_shipping and l.picked_qty > l.shipped_qty)
+                        -- Picked or packed, whole: once every unit still to pick is reserved.
+                        else
+                            not exists (select 1 from order_lines l
+                                          left join reservations r
+                                            on r.warehouse_id = l.warehouse_id and r.order_line_id = l.id
+                                         where l.warehouse_id = o.warehouse_id and l.order_id = o.id
+                                           and l.requires_shipping
+                                           and l.quantity - l.cancelled_qty - l.picked_qty
+                                               - coalesce(r.quantity, 0) > 0)
+                    end
+                -- Something to pick: an order with nothing reserved neither takes a place in
+                -- the limit nor is locked (picked orders wait at packing in numbers).
+                and exists (select 1 from order_lines l
+                              join reservations r on r.warehouse_id = l.warehouse_id
+                                                 and r.order_line_id = l.id
+                             where l.warehouse_id = o.warehouse_id and l.order_id = o.id
+                               and l.requires_shipping and r.quantity > 0)
                 -- An order waits in at most one live batch; one whose batch is over (a short
-                -- sent it back to the queue) may be released again for what is still reserved.
+                -- sent it back to the queue, or it went on to packing) may be released again
+                -- for what is still reserved.
                 and not exists (select 1 from batch_orders b
                                   join pick_batches pb on pb.warehouse_id = b.warehouse_id
                                                       and pb.id = b.batch_id
