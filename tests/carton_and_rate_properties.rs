@@ -337,9 +337,10 @@ fn reference_delivery(promise: &Promise, quote: &Quote) -> (NaiveDate, NaiveDate
     (departs, delivers)
 }
 
+/// Ship-by is the last day the parcel may leave.
 fn meets_ship_by(promise: &Promise, quote: &Quote) -> bool {
-    let (_, delivers) = reference_delivery(promise, quote);
-    promise.ship_by.is_none_or(|by| delivers <= by)
+    let (departs, _) = reference_delivery(promise, quote);
+    promise.ship_by.is_none_or(|by| departs <= by)
 }
 
 fn keeps_promise(promise: &Promise, quote: &Quote) -> bool {

@@ -12,12 +12,14 @@
 //! date. No time-zone database is needed here.
 //!
 //! **The promise** a service must keep ([`Promise`]):
-//! - *Ship-by.* The order's `ship_by` date is read as the date the parcel must be delivered by
-//!   (`deliver_by = ship_by`'s local date). A service leaves on its **next departure**: today if
-//!   today is a business day (Monday to Friday) and `now_local` is before the service's cutoff,
-//!   else the next business day. It **delivers on** the departure date plus `transit_days`
-//!   business days. It meets ship-by when that delivery date is on or before the ship-by date.
-//!   An order without a ship-by date has no deadline. Holidays are not modelled.
+//! - *Ship-by.* The order's `ship_by` (its local date) is the day the parcel must leave the
+//!   warehouse: Amazon's `shipByWindow.latestDateTime`, or what intake derives from the service
+//!   level. How fast it then travels is the service level's business, below. A service leaves
+//!   on its **next departure**: today if today is a business day (Monday to Friday) and
+//!   `now_local` is before the service's cutoff, else the next business day. It meets ship-by
+//!   when that departure is on or before the ship-by date. It **delivers on** the departure date
+//!   plus `transit_days` business days (shown to the packer, and the tie-break). An order without
+//!   a ship-by date has no deadline. Holidays are not modelled.
 //! - *Service level.* The channel's promised minimum level (`standard` < `expedited` <
 //!   `priority` < `overnight`): a service meets it when its own level is at least that.
 //!
@@ -586,7 +588,8 @@ pub fn billable_weight_g(gross_g: u32, outer: Dims) -> u32 {
 pub struct Promise {
     /// Local wall-clock date and time at the warehouse now.
     pub now_local: NaiveDateTime,
-    /// The order's ship-by, as a local date, read as the deliver-by date; `None`: no deadline.
+    /// The order's ship-by, as a local date: the last day the parcel may leave; `None`: no
+    /// deadline.
     pub ship_by: Option<NaiveDate>,
     /// The channel's promised minimum service level.
     pub min_level: ServiceLevel,
@@ -614,9 +617,9 @@ impl Promise {
 /// Why a quote does not keep the promise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shortfall {
-    /// It would deliver after the ship-by date.
+    /// Its next departure is after the ship-by date (its cutoff has passed).
     Late {
-        delivers_on: NaiveDate,
+        departs_on: NaiveDate,
         ship_by: NaiveDate,
     },
     /// Its level is below the channel's promised level.
@@ -630,12 +633,12 @@ impl fmt::Display for Shortfall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Shortfall::Late {
-                delivers_on,
+                departs_on,
                 ship_by,
             } => write!(
                 f,
-                "late: delivers {} {delivers_on}, expected by {} {ship_by}",
-                delivers_on.weekday(),
+                "late: leaves {} {departs_on}, after its ship-by {} {ship_by}",
+                departs_on.weekday(),
                 ship_by.weekday()
             ),
             Shortfall::BelowLevel { level, required } => {
@@ -774,9 +777,9 @@ pub fn assess(quote: Quote, promise: &Promise) -> Candidate {
     let delivers_on = add_business_days(departs_on, quote.transit_days);
     let mut why_not = Vec::new();
     let meets_ship_by = match promise.ship_by {
-        Some(ship_by) if delivers_on > ship_by => {
+        Some(ship_by) if departs_on > ship_by => {
             why_not.push(Shortfall::Late {
-                delivers_on,
+                departs_on,
                 ship_by,
             });
             false
@@ -1050,18 +1053,22 @@ mod tests {
     }
 
     #[test]
-    fn cheapest_on_time_service_of_the_promised_level() {
-        // Wednesday morning; delivery by Friday.
+    fn cheapest_service_of_the_promised_level_that_leaves_by_ship_by() {
+        // Wednesday 15:30, due to leave today, two-day service promised.
         let promise = Promise {
-            now_local: at("2026-12-02", "10:00"),
-            ship_by: Some(date("2026-12-04")),
-            min_level: ServiceLevel::Standard,
+            now_local: at("2026-12-02", "15:30"),
+            ship_by: Some(date("2026-12-02")),
+            min_level: ServiceLevel::Priority,
         };
+        // Cheaper, of the level, but its 15:00 cutoff has passed: it leaves tomorrow.
+        let mut missed = quote("C", "2DAY", ServiceLevel::Priority, 2, 900);
+        missed.cutoff_local = NaiveTime::from_hms_opt(15, 0, 0).expect("a time");
         let quotes = vec![
             quote("A", "GROUND", ServiceLevel::Standard, 4, 800),
             quote("A", "2DAY", ServiceLevel::Priority, 2, 1500),
             quote("B", "2DAY", ServiceLevel::Priority, 2, 1400),
             quote("B", "NEXT", ServiceLevel::Overnight, 1, 3000),
+            missed,
         ];
         let result = choose(quotes, &promise);
         assert_eq!(result.outcome, Outcome::OnTime);
@@ -1070,22 +1077,32 @@ mod tests {
             (chosen.quote.carrier.as_str(), chosen.quote.service.as_str()),
             ("B", "2DAY")
         );
+        assert_eq!(chosen.departs_on, date("2026-12-02"));
         assert_eq!(chosen.delivers_on, date("2026-12-04"));
-        assert_eq!(result.alternatives.len(), 3);
-        assert_eq!(result.alternatives[0].quote.price_cents, 1500);
-        let ground = &result.alternatives[2];
-        assert_eq!(ground.quote.service, "GROUND");
+        // Those that keep the promise, then on time below the level, then late.
+        let order: Vec<(&str, &str)> = result
+            .alternatives
+            .iter()
+            .map(|c| (c.quote.carrier.as_str(), c.quote.service.as_str()))
+            .collect();
         assert_eq!(
-            ground.why_not,
+            order,
+            vec![("A", "2DAY"), ("B", "NEXT"), ("A", "GROUND"), ("C", "2DAY")]
+        );
+        let late = &result.alternatives[3];
+        assert_eq!(
+            late.why_not,
             vec![Shortfall::Late {
-                delivers_on: date("2026-12-08"),
-                ship_by: date("2026-12-04")
+                departs_on: date("2026-12-03"),
+                ship_by: date("2026-12-02")
             }]
         );
         assert!(
-            ground.why_not[0]
+            late.why_not[0]
                 .to_string()
-                .contains("late: delivers Tue 2026-12-08")
+                .contains("late: leaves Thu 2026-12-03"),
+            "{}",
+            late.why_not[0]
         );
     }
 
