@@ -9,64 +9,44 @@
 
 mod common;
 
+use common::terminal::TestTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use aisle::app::{App, Event};
+use aisle::app::Event;
 use aisle::db::connect::connect_options;
 use aisle::db::{demo, invariants, warehouses};
 use aisle::domain::pick_work::{WorkKind, WorkTask};
+use aisle::runtime::Effects;
 use aisle::runtime::confirm_journal::ConfirmJournal;
-use aisle::runtime::{CountingBell, Effects, Runtime};
 use aisle::screen::Screen;
 use aisle::screen::pick::Phase;
-use aisle::ui::buffer_text::buffer_text;
-use aisle::ui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::io::copy_bidirectional;
 use tokio::net::{TcpListener, TcpStream, UnixStream};
 
-struct Handheld {
-    runtime: Runtime<TestBackend>,
-    bell: CountingBell,
+/// A 20x16 handheld: the shared test terminal, with the picking flow's own steps.
+struct Handheld(TestTerminal);
+
+impl std::ops::Deref for Handheld {
+    type Target = TestTerminal;
+    fn deref(&self) -> &TestTerminal {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Handheld {
+    fn deref_mut(&mut self) -> &mut TestTerminal {
+        &mut self.0
+    }
 }
 
 impl Handheld {
     fn new(warehouse: &warehouses::Warehouse, effects: Effects) -> Handheld {
-        let (width, height) = (20, 16);
-        let terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-        let app = App::new(
-            "HH-01",
-            warehouse.clone(),
-            Theme::PLAIN,
-            ratatui::layout::Size::new(width, height),
-        );
-        let bell = CountingBell::default();
-        let runtime = Runtime::new(terminal, app, effects, bell.clone()).expect("runtime");
-        Handheld { runtime, bell }
-    }
-
-    async fn scan(&mut self, text: &str) -> String {
-        for c in text.chars() {
-            let code = if c == '\r' {
-                KeyCode::Enter
-            } else {
-                KeyCode::Char(c)
-            };
-            self.runtime
-                .handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-        }
-        self.runtime.settle().await.expect("settle");
-        self.screen()
-    }
-
-    fn screen(&self) -> String {
-        buffer_text(self.runtime.terminal().backend().buffer())
+        Handheld(TestTerminal::new("HH-01", warehouse, effects, 20, 16))
     }
 
     fn phase(&self) -> Phase {

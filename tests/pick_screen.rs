@@ -5,6 +5,10 @@
 //! the lease is renewed while the batch is held. Snapshots at 20x16, 40x8 and 80x24, drawn
 //! without colour and with ASCII borders.
 
+mod common;
+
+use common::keys::{answer, beeps, key, keys, requests};
+
 use aisle::app::command::Request;
 use aisle::app::event::{Confirmation, ReplayReport};
 use aisle::app::{App, Command, Event, Reply, update};
@@ -17,7 +21,7 @@ use aisle::screen::pick::{Phase, Step};
 use aisle::screen::{self, Screen};
 use aisle::ui::buffer_text::buffer_text;
 use aisle::ui::theme::Theme;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Size;
@@ -106,45 +110,6 @@ fn batch() -> BatchWork {
             task(3, 3, "A-03-01-2", 2, "TEE-BLK-M", 1),
         ],
     }
-}
-
-fn key(code: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-/// Types `text` (`\r` is Enter) and returns every command asked for.
-fn keys(app: &mut App, text: &str) -> Vec<Command> {
-    let mut commands = Vec::new();
-    for c in text.chars() {
-        let code = if c == '\r' {
-            KeyCode::Enter
-        } else {
-            KeyCode::Char(c)
-        };
-        commands.extend(update(app, key(code)));
-    }
-    commands
-}
-
-fn requests(commands: &[Command]) -> Vec<Request> {
-    commands
-        .iter()
-        .filter_map(|command| match command {
-            Command::Request(request) => Some(request.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn beeps(commands: &[Command]) -> usize {
-    commands
-        .iter()
-        .filter(|command| matches!(command, Command::Beep))
-        .count()
-}
-
-fn answer(app: &mut App, reply: Reply) -> Vec<Command> {
-    update(app, Event::Reply(reply))
 }
 
 fn draw(app: &App) -> String {

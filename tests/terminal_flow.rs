@@ -195,8 +195,8 @@ async fn three_wrong_pins_lock_the_badge_until_a_supervisor_unlocks_it() {
     let mut supervisor = Terminal80::new(&db.pool, &warehouse, 40, 8);
     supervisor.scan("S2001\r").await;
     let screen = supervisor.scan("1234\r").await;
-    assert!(screen.contains("3 Unlock badge"), "{screen}");
-    supervisor.scan("3").await;
+    assert!(screen.contains("4 Unlock badge"), "{screen}");
+    supervisor.scan("4").await;
     let screen = supervisor.scan("P1001\r").await;
     assert!(screen.contains("Badge P1001 unlocked"), "{screen}");
     let locked: Option<bool> =

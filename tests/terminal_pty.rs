@@ -160,7 +160,7 @@ async fn login_and_item_inquiry_in_a_real_terminal() {
     term.wait_for("Enter your PIN");
     term.scan("55501");
     term.wait_for("Item inquiry");
-    term.scan("2");
+    term.scan("3");
     term.wait_for("Scan an item");
     term.scan("074312003813");
     let screen = term.wait_for("BLK100-BLK-5060");

@@ -594,7 +594,7 @@ fn unlocking_badges() {
                 result: Ok(supervisor()),
             },
         );
-        keys(&mut app, "3");
+        keys(&mut app, "4");
         let Request::Unlock { request, badge, .. } = one(keys(&mut app, "P1001\r")) else {
             panic!("expected an unlock")
         };

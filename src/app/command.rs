@@ -6,7 +6,11 @@ use std::fmt;
 
 use crate::db::inquiry::{ItemInquiry, ItemQuery, LocationInquiry, ScanRecord};
 use crate::db::operators::Operator;
+use crate::db::packing::{PackOrder, PackScan, PackShort, Station};
+use crate::domain::cartonization::CartonPlan;
+use crate::domain::rate_shop::Quote;
 use crate::runtime::confirm_journal::PendingKind;
+use crate::station::label_carton::WeighedCarton;
 
 /// Tags a database request so its reply can be matched to the step that asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,7 +77,7 @@ pub enum Found {
 }
 
 /// What `update` asks the runtime to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Ask the database; the answer comes back as a [`Reply`](super::event::Reply).
     Request(Request),
@@ -87,7 +91,7 @@ pub enum Command {
 }
 
 /// A question or change for the database, tagged with the id its reply will carry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Request {
     LookupBadge {
         request: RequestId,
@@ -149,6 +153,69 @@ pub enum Request {
     /// Sends the confirms the journal kept while the database was away, in order.
     Replay {
         request: RequestId,
+    },
+    /// The pack station behind a scanned station barcode.
+    BindStation {
+        request: RequestId,
+        code: String,
+    },
+    /// The order behind a tote code or an order number, as the station expects it.
+    OpenPackOrder {
+        request: RequestId,
+        station_id: i32,
+        code: String,
+    },
+    /// Units moved from the order's tote to the station.
+    PackUnit {
+        request: RequestId,
+        packer: Operator,
+        station_id: i32,
+        scan: PackScan,
+    },
+    /// Units missing from the tote at packing.
+    PackShort {
+        request: RequestId,
+        packer: Operator,
+        station_id: i32,
+        short: PackShort,
+    },
+    /// Rates the order's cartons with every carrier; the cheapest that keeps the promise wins.
+    RateShop {
+        request: RequestId,
+        order: Box<PackOrder>,
+        plans: Vec<CartonPlan>,
+    },
+    /// Labels a weighed carton and prints it.
+    LabelCarton {
+        request: RequestId,
+        packer: Operator,
+        station: Box<Station>,
+        order: Box<PackOrder>,
+        weighed: Box<WeighedCarton>,
+        chosen: Box<Quote>,
+    },
+    /// Prints a recorded carton's label again (after the printer was down, or asked).
+    ReprintLabel {
+        request: RequestId,
+        packer: Operator,
+        station: Box<Station>,
+        carton_id: i64,
+    },
+    /// Voids a carton's label before the order ships.
+    VoidCarton {
+        request: RequestId,
+        packer: Operator,
+        carton_id: i64,
+    },
+    /// Ships the order's labelled cartons with the chosen service.
+    ShipPacked {
+        request: RequestId,
+        packer: Operator,
+        station_id: i32,
+        order_id: i64,
+        chosen: Option<Box<Quote>>,
+        scan_id: uuid::Uuid,
+        terminal: String,
     },
 }
 

@@ -5,7 +5,12 @@ use crossterm::event::KeyEvent;
 use super::command::{Found, InquiryTarget, RequestId};
 use crate::Error;
 use crate::db::operators::Operator;
+use crate::db::packing::{PackOrder, PackProgress, PackShortOutcome, Station};
+use crate::db::shipments::Shipped;
 use crate::domain::pick_work::BatchWork;
+use crate::domain::rate_shop::ShopResult;
+use crate::station::StationError;
+use crate::station::label_carton::LabelledCarton;
 
 #[derive(Debug)]
 pub enum Event {
@@ -70,6 +75,44 @@ pub enum Reply {
         request: RequestId,
         report: ReplayReport,
     },
+    StationBound {
+        request: RequestId,
+        result: Result<Station, Error>,
+    },
+    PackOrderOpened {
+        request: RequestId,
+        result: Result<Box<PackOrder>, Error>,
+    },
+    UnitPacked {
+        request: RequestId,
+        result: Result<PackProgress, Error>,
+    },
+    PackShorted {
+        request: RequestId,
+        result: Result<PackShortOutcome, Error>,
+    },
+    Rated {
+        request: RequestId,
+        result: Result<Box<ShopResult>, StationError>,
+    },
+    Labelled {
+        request: RequestId,
+        result: Result<Box<LabelledCarton>, StationError>,
+    },
+    Reprinted {
+        request: RequestId,
+        carton_id: i64,
+        result: Result<(), StationError>,
+    },
+    /// The voided SSCC.
+    Voided {
+        request: RequestId,
+        result: Result<String, Error>,
+    },
+    ShippedOrder {
+        request: RequestId,
+        result: Result<Shipped, Error>,
+    },
 }
 
 /// What became of a confirm.
@@ -123,7 +166,16 @@ impl Reply {
             | Reply::ToteBound { request, .. }
             | Reply::Confirmed { request, .. }
             | Reply::LeaseRenewed { request, .. }
-            | Reply::Replayed { request, .. } => *request,
+            | Reply::Replayed { request, .. }
+            | Reply::StationBound { request, .. }
+            | Reply::PackOrderOpened { request, .. }
+            | Reply::UnitPacked { request, .. }
+            | Reply::PackShorted { request, .. }
+            | Reply::Rated { request, .. }
+            | Reply::Labelled { request, .. }
+            | Reply::Reprinted { request, .. }
+            | Reply::Voided { request, .. }
+            | Reply::ShippedOrder { request, .. } => *request,
         }
     }
 }

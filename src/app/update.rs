@@ -8,8 +8,8 @@ use super::command::{Command, Request};
 use super::event::{Confirmation, Event, Reply};
 use super::model::{App, INFO_TICKS, MAX_TYPEAHEAD};
 use crate::screen::{
-    Context, Goto, InquiryState, LoginState, MenuState, Outcome, PickState, Screen, UnlockState,
-    help,
+    Context, Goto, InquiryState, LoginState, MenuState, Outcome, PackState, PickState, Screen,
+    UnlockState, help,
 };
 use crate::ui::strings;
 
@@ -273,6 +273,7 @@ fn apply(app: &mut App, outcome: Outcome, commands: &mut Vec<Command>) {
             app.screen = Screen::Pick(state);
             commands.push(command);
         }
+        Some(Goto::Pack) => app.screen = Screen::Pack(Box::new(PackState::opened())),
         Some(Goto::Unlock) => {
             let (state, command) = UnlockState::opened(&mut app.requests);
             app.screen = Screen::Unlock(state);
@@ -618,14 +619,14 @@ mod tests {
         let entries = |role| MenuState::for_role(role).entries;
         use MenuEntry::*;
         assert_eq!(entries(Role::Picker), vec![Pick, Inquiry, LogOut]);
-        assert_eq!(entries(Role::Packer), vec![Inquiry, LogOut]);
+        assert_eq!(entries(Role::Packer), vec![Pack, Inquiry, LogOut]);
         assert_eq!(
             entries(Role::Supervisor),
-            vec![Pick, Inquiry, UnlockBadge, LogOut]
+            vec![Pick, Pack, Inquiry, UnlockBadge, LogOut]
         );
         assert_eq!(
             entries(Role::Admin),
-            vec![Pick, Inquiry, UnlockBadge, LogOut]
+            vec![Pick, Pack, Inquiry, UnlockBadge, LogOut]
         );
     }
 
@@ -640,7 +641,7 @@ mod tests {
         assert_eq!(keys(&mut picker, "\r"), vec![]);
 
         let mut supervisor = logged_in(Role::Supervisor);
-        keys(&mut supervisor, "3");
+        keys(&mut supervisor, "4");
         assert!(matches!(supervisor.screen(), Screen::Unlock(_)));
         let request = only_request(keys(&mut supervisor, "P1002\r"));
         assert!(

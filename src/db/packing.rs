@@ -274,7 +274,7 @@ pub async fn open_order(
 
 /// A scan of units at a station: the screen has matched the item to a line (wrong items never
 /// reach the database); `scan_id` (UUIDv7, made by the terminal) makes a retry harmless.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackScan {
     pub order_line_id: i64,
     /// Eaches: the barcode's units times the count keyed.
@@ -324,7 +324,7 @@ pub async fn pack_unit(
 }
 
 /// Units of a line the tote should hold but does not.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackShort {
     pub order_line_id: i64,
     /// From 1 to the units picked and not yet packed.

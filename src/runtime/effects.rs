@@ -8,6 +8,7 @@
 //! When the database is away the confirm stays, the screen is told it is queued, and later
 //! confirms queue behind it; a replay sends them in order when the database is back.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
@@ -20,14 +21,17 @@ use chrono::Utc;
 
 use crate::app::command::{Found, InquiryTarget, Request, RequestId};
 use crate::app::event::{Confirmation, ReplayReport, Reply};
+use crate::db::data_dir::default_data_dir;
 use crate::db::exceptions::{self, RefusedReplay};
 use crate::db::floor_tasks::{self, MoveConfirm, ReplayOutcome, ShortPick};
 use crate::db::inquiry::ScanRecord;
 use crate::db::operators::Operator;
 use crate::db::pick_batches::{self, PickConfirm};
 use crate::db::{inquiry, operators, pick_work};
+use crate::db::{packing, shipments};
 use crate::domain::pick_work::BatchWork;
 use crate::runtime::confirm_journal::{ConfirmJournal, PendingConfirm, PendingKind};
+use crate::runtime::shipper::Shipper;
 use crate::{Error, Result};
 
 /// How long leaving waits for journal writes still in flight.
@@ -43,6 +47,8 @@ pub struct Effects {
     /// The confirm (or replay) being sent now: nothing else from the journal is sent until it
     /// is answered, so a scan id is never in flight twice.
     sending: bool,
+    /// The warehouse as a shipper, for pack stations.
+    shipper: Shipper,
 }
 
 /// What an answer settles in the confirm journal.
@@ -64,7 +70,17 @@ impl Effects {
             journal: JoinSet::new(),
             confirms: None,
             sending: false,
+            shipper: Shipper::new(
+                warehouse_id,
+                default_data_dir().unwrap_or_else(|_| std::env::temp_dir().join("aisle")),
+            ),
         }
+    }
+
+    /// Labels of stations without a printer or a label directory go to `<data_dir>/labels`.
+    pub fn with_data_dir(mut self, data_dir: impl Into<PathBuf>) -> Effects {
+        self.shipper = Shipper::new(self.warehouse_id, data_dir.into());
+        self
     }
 
     /// Keeps confirms in `journal` until the database acknowledges them.
@@ -148,8 +164,10 @@ impl Effects {
             }
             Request::Replay { request } => self.replay(request),
             request => {
+                let shipper = self.shipper.clone();
                 self.running.spawn(async move {
-                    (execute(&pool, warehouse_id, request).await, Settle::Nothing)
+                    let reply = execute(&pool, warehouse_id, &shipper, request).await;
+                    (reply, Settle::Nothing)
                 });
             }
         }
@@ -305,7 +323,7 @@ impl Effects {
     }
 }
 
-async fn execute(pool: &PgPool, warehouse_id: i32, request: Request) -> Reply {
+async fn execute(pool: &PgPool, warehouse_id: i32, shipper: &Shipper, request: Request) -> Reply {
     let started = Instant::now();
     let reply = match request {
         Request::LookupBadge { request, badge } => Reply::BadgeLookedUp {
@@ -388,6 +406,100 @@ async fn execute(pool: &PgPool, warehouse_id: i32, request: Request) -> Reply {
         Request::Replay { request } => Reply::Replayed {
             request,
             report: ReplayReport::default(),
+        },
+        Request::BindStation { request, code } => Reply::StationBound {
+            request,
+            result: packing::station(pool, warehouse_id, &code).await,
+        },
+        Request::OpenPackOrder {
+            request,
+            station_id,
+            code,
+        } => Reply::PackOrderOpened {
+            request,
+            result: packing::open_order(pool, warehouse_id, station_id, &code)
+                .await
+                .map(Box::new),
+        },
+        Request::PackUnit {
+            request,
+            packer,
+            station_id,
+            scan,
+        } => Reply::UnitPacked {
+            request,
+            result: packing::pack_unit(pool, warehouse_id, station_id, &packer, &scan).await,
+        },
+        Request::PackShort {
+            request,
+            packer,
+            station_id,
+            short,
+        } => Reply::PackShorted {
+            request,
+            result: packing::pack_short(pool, warehouse_id, station_id, &packer, &short).await,
+        },
+        Request::RateShop {
+            request,
+            order,
+            plans,
+        } => Reply::Rated {
+            request,
+            result: shipper.rate(pool, &order, &plans).await.map(Box::new),
+        },
+        Request::LabelCarton {
+            request,
+            packer,
+            station,
+            order,
+            weighed,
+            chosen,
+        } => Reply::Labelled {
+            request,
+            result: shipper
+                .label(pool, &station, &order, &weighed, &chosen, &packer)
+                .await
+                .map(Box::new),
+        },
+        Request::ReprintLabel {
+            request,
+            packer,
+            station,
+            carton_id,
+        } => Reply::Reprinted {
+            request,
+            carton_id,
+            result: shipper.reprint(pool, &station, carton_id, &packer).await,
+        },
+        Request::VoidCarton {
+            request,
+            packer,
+            carton_id,
+        } => Reply::Voided {
+            request,
+            result: shipments::void_carton(pool, warehouse_id, carton_id, &packer, None).await,
+        },
+        Request::ShipPacked {
+            request,
+            packer,
+            station_id,
+            order_id,
+            chosen,
+            scan_id,
+            terminal,
+        } => Reply::ShippedOrder {
+            request,
+            result: shipper
+                .ship(
+                    pool,
+                    station_id,
+                    order_id,
+                    chosen.as_deref(),
+                    scan_id,
+                    terminal,
+                    &packer,
+                )
+                .await,
         },
     };
     tracing::debug!(

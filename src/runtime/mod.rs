@@ -6,6 +6,7 @@ pub mod confirm_journal;
 pub mod effects;
 pub mod event_loop;
 pub mod local;
+pub mod shipper;
 
 pub use bell::{Bell, CountingBell, StdoutBell};
 pub use effects::Effects;

@@ -20,6 +20,7 @@ fn screen_keys(screen: &Screen) -> &'static [(&'static str, &'static str)] {
         Screen::Inquiry(_) => strings::HELP_INQUIRY,
         Screen::Unlock(_) => strings::HELP_UNLOCK,
         Screen::Pick(_) => strings::HELP_PICK,
+        Screen::Pack(_) => strings::pack::HELP_PACK,
     }
 }
 

@@ -15,6 +15,7 @@ pub const LOGIN: &str = "login";
 pub const INQUIRY: &str = "inquiry";
 pub const UNLOCK: &str = "unlock";
 pub const PICK: &str = "pick";
+pub const PACK: &str = "pack";
 
 fn record(
     ctx: &Context,

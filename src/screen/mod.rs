@@ -9,6 +9,7 @@ pub mod journal;
 pub mod login;
 pub mod menu;
 pub mod outcome;
+pub mod pack;
 pub mod pick;
 pub mod unlock;
 pub mod view;
@@ -24,6 +25,7 @@ pub use inquiry::InquiryState;
 pub use login::LoginState;
 pub use menu::MenuState;
 pub use outcome::{Goto, Outcome};
+pub use pack::PackState;
 pub use pick::PickState;
 pub use unlock::UnlockState;
 
@@ -34,6 +36,8 @@ pub enum Screen {
     Inquiry(InquiryState),
     Unlock(UnlockState),
     Pick(PickState),
+    /// Boxed: the station holds an order, its cartons and the services quoted.
+    Pack(Box<PackState>),
 }
 
 impl Screen {
@@ -45,12 +49,17 @@ impl Screen {
             Screen::Inquiry(state) => state.is_busy(),
             Screen::Unlock(state) => state.is_busy(),
             Screen::Pick(state) => state.is_busy(),
+            Screen::Pack(state) => state.is_busy(),
         }
     }
 
     /// Whether Enter on an empty line is an answer here (picking's "Enter: get work").
     pub fn takes_bare_enter(&self) -> bool {
-        matches!(self, Screen::Pick(state) if state.takes_bare_enter())
+        match self {
+            Screen::Pick(state) => state.takes_bare_enter(),
+            Screen::Pack(state) => state.takes_bare_enter(),
+            _ => false,
+        }
     }
 
     pub fn on_action(&mut self, action: &Action, ctx: &mut Context) -> Outcome {
@@ -60,6 +69,7 @@ impl Screen {
             Screen::Inquiry(state) => state.on_action(action, ctx),
             Screen::Unlock(state) => state.on_action(action, ctx),
             Screen::Pick(state) => state.on_action(action, ctx),
+            Screen::Pack(state) => state.on_action(action, ctx),
         }
     }
 
@@ -71,6 +81,7 @@ impl Screen {
             Screen::Inquiry(state) => state.on_reply(reply, ctx),
             Screen::Unlock(state) => state.on_reply(reply, ctx),
             Screen::Pick(state) => state.on_reply(reply, ctx),
+            Screen::Pack(state) => state.on_reply(reply, ctx),
         }
     }
 
@@ -79,7 +90,9 @@ impl Screen {
         match self {
             Screen::Login(state) => state.on_tick(ctx),
             Screen::Pick(state) => state.on_tick(ctx),
-            Screen::Menu(_) | Screen::Inquiry(_) | Screen::Unlock(_) => Outcome::none(),
+            Screen::Menu(_) | Screen::Inquiry(_) | Screen::Unlock(_) | Screen::Pack(_) => {
+                Outcome::none()
+            }
         }
     }
 
@@ -96,6 +109,7 @@ impl Screen {
             Screen::Inquiry(state) => inquiry::view::chrome(state, size, theme),
             Screen::Unlock(state) => unlock::view::chrome(state),
             Screen::Pick(state) => pick::view::chrome(state),
+            Screen::Pack(state) => pack::view::chrome(state),
         }
     }
 }

@@ -15,10 +15,12 @@ pub enum Goto {
     Unlock,
     /// Picking: asks for work as it opens.
     Pick,
+    /// The pack station: scan the station first.
+    Pack,
     LogOut,
 }
 
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Outcome {
     pub commands: Vec<Command>,
     /// Replaces the message line; an error also beeps.

@@ -121,5 +121,6 @@ fn render_body(app: &App, compactness: Compactness, area: Rect, buf: &mut Buffer
         Screen::Pick(state) => {
             super::pick::view::render_body(state, theme, app.waiting_confirms(), area, buf)
         }
+        Screen::Pack(state) => super::pack::view::render_body(state, theme, area, buf),
     }
 }

@@ -11,6 +11,8 @@ use crate::domain::pick_work::WorkKind;
 use crate::domain::role::Role;
 use crate::domain::scan::ScanError;
 
+pub mod pack;
+
 pub const APP_NAME: &str = "aisle";
 
 pub fn too_small(min_width: u16, min_height: u16) -> String {

@@ -11,7 +11,9 @@
 #![allow(dead_code)] // each test file uses its own part of this module
 
 pub mod floor;
+pub mod keys;
 pub mod packing;
+pub mod terminal;
 
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;

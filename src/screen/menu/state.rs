@@ -9,6 +9,7 @@ use crate::ui::strings;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MenuEntry {
     Pick,
+    Pack,
     Inquiry,
     UnlockBadge,
     LogOut,
@@ -18,6 +19,7 @@ impl MenuEntry {
     pub fn label(self) -> &'static str {
         match self {
             MenuEntry::Pick => strings::MENU_PICK,
+            MenuEntry::Pack => strings::pack::MENU_PACK,
             MenuEntry::Inquiry => strings::MENU_INQUIRY,
             MenuEntry::UnlockBadge => strings::MENU_UNLOCK,
             MenuEntry::LogOut => strings::MENU_LOG_OUT,
@@ -27,6 +29,7 @@ impl MenuEntry {
     fn goto(self) -> Goto {
         match self {
             MenuEntry::Pick => Goto::Pick,
+            MenuEntry::Pack => Goto::Pack,
             MenuEntry::Inquiry => Goto::Inquiry,
             MenuEntry::UnlockBadge => Goto::Unlock,
             MenuEntry::LogOut => Goto::LogOut,
@@ -46,6 +49,9 @@ impl MenuState {
         // System actors may pick (the simulators) but never log in to a screen.
         if role.may(Permission::Pick) {
             entries.push(MenuEntry::Pick);
+        }
+        if role.may(Permission::Pack) {
+            entries.push(MenuEntry::Pack);
         }
         if role.may(Permission::Inquire) {
             entries.push(MenuEntry::Inquiry);
