@@ -558,10 +558,16 @@ impl PackState {
         }
         self.to_label.plans[0] = refit;
         self.phase = Phase::Weigh;
-        if code == suggested {
-            return Outcome::none();
+        // Another box bills another weight: until a label is printed, the carriers are asked
+        // again (the packer weighs meanwhile; the weight waits for the answer).
+        let mut outcome = match self.labelled_cartons() {
+            0 => self.rate(ctx),
+            _ => Outcome::none(),
+        };
+        if code != suggested {
+            outcome.notice = Some(words::carton_overridden(&code, &suggested));
         }
-        Outcome::notice(words::carton_overridden(&code, &suggested))
+        outcome
     }
 
     fn weigh(&mut self, line: &str, ctx: &mut Context) -> Outcome {
@@ -787,11 +793,26 @@ impl PackState {
             },
             (Pending::Rate(_), Reply::Rated { result, .. }) => match result {
                 Ok(shop) => {
+                    // A service the packer chose stays chosen when it is quoted again.
+                    let kept = self
+                        .chosen()
+                        .filter(|_| self.service > 0)
+                        .map(|q| (q.carrier.clone(), q.service.clone()));
                     self.services = services(*shop);
-                    self.service = 0;
-                    self.phase = Phase::Carton;
+                    self.service = kept
+                        .and_then(|(carrier, service)| {
+                            self.services.iter().position(|c| {
+                                c.quote.carrier == carrier && c.quote.service == service
+                            })
+                        })
+                        .unwrap_or(0);
+                    if self.phase == Phase::Rating {
+                        self.phase = Phase::Carton;
+                    }
                     Outcome::none()
                 }
+                // A re-rate after another box keeps the first quotes: still good to ship with.
+                Err(_) if !self.services.is_empty() => Outcome::none(),
                 Err(error) => {
                     self.phase = Phase::Rating;
                     Outcome::refusal(words::rate_refused(&error))
