@@ -15,7 +15,7 @@ use crate::db::packing::{PackOrder, Station};
 use crate::domain::rate_shop::Candidate;
 use crate::screen::chrome::Chrome;
 use crate::ui::strings::pack as words;
-use crate::ui::text::{Align, widest};
+use crate::ui::text::{Align, code_and_number, widest};
 use crate::ui::theme::Theme;
 
 pub fn chrome(state: &PackState) -> Chrome {
@@ -144,12 +144,14 @@ fn narrow(state: &PackState, theme: Theme, width: usize) -> Vec<Row> {
                 } else {
                     '>'
                 };
-                rows.push(plain(format!(
-                    "{mark}{} {} {}",
-                    i + 1,
-                    line.sku_code,
-                    words::line_of(line.packed, line.expected)
-                )));
+                // A code is never cut: the count moves to a line of its own when both do not fit.
+                for row in code_and_number(
+                    &format!("{mark}{} {}", i + 1, line.sku_code),
+                    &words::line_of(line.packed, line.expected),
+                    width,
+                ) {
+                    rows.push(plain(row));
+                }
             }
         }
         if let Some(carton) = state.current_carton() {
