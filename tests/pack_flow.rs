@@ -501,3 +501,48 @@ async fn a_bulky_order_goes_in_two_cartons_each_labelled_then_shipped_together()
     }
     assert_invariants(pool).await;
 }
+
+#[tokio::test]
+async fn a_short_on_a_channel_that_ships_whole_orders_sends_the_order_back_and_the_rest_waits() {
+    let db = common::fresh_db().await;
+    let pool = &db.pool;
+    let labels = tempfile::tempdir().unwrap();
+    let (warehouse, order_id, tote, _printer) = floor(pool, "shopify").await;
+    let mut station = PackTerminal::new(pool, &warehouse, labels.path());
+    station.start("PACK-02").await;
+    station.scan(&format!("{tote}\r")).await;
+    let order = station.order();
+    assert!(
+        !order.allows_partial_shipment,
+        "Shopify ships whole orders here"
+    );
+    // One unit of the first line packed, the second reported missing.
+    let first = &order.lines[0];
+    let gtin = first.barcodes.iter().find(|b| b.units == 1).unwrap();
+    let item = match first.lots.first() {
+        Some(lot) => format!("(01){}(10){lot}\r", gtin.gtin),
+        None => format!("{}\r", gtin.gtin),
+    };
+    station.scan(&item).await;
+    station.key(KeyCode::F(2)).await;
+    station.scan("1\r").await;
+    let screen = station.scan("1\r").await;
+    assert!(screen.contains("back to picking"), "{screen}");
+    assert_eq!(station.phase(), Phase::Order, "{screen}");
+    assert_eq!(order_status(pool, order_id).await, "reserved");
+    // The packed unit waits at the station, recorded against the order.
+    let at_station: i64 = sqlx::query_scalar(
+        "select coalesce(sum(packed_qty - shipped_qty), 0)::bigint from pack_lines where order_id = $1",
+    )
+    .bind(order_id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(at_station, 1);
+    // Until the rest is picked, the order does not open at the station.
+    let rings = station.bell.rings();
+    let screen = station.scan(&format!("{}\r", order.external_id)).await;
+    assert!(screen.contains("only picked orders"), "{screen}");
+    assert_eq!(station.bell.rings(), rings + 1);
+    assert_invariants(pool).await;
+}

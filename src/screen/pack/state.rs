@@ -776,6 +776,22 @@ impl PackState {
                         .unwrap_or_default();
                     // Recorded: never asked again, whatever the reload brings.
                     self.phase = Phase::Verify;
+                    // The order went back to the queue whole (its channel ships only complete
+                    // orders): what is packed waits here for the rest to be picked.
+                    if !matches!(outcome.order_status.as_str(), "picked" | "packed") {
+                        let reference = self
+                            .order
+                            .as_ref()
+                            .map(|o| o.reference.clone())
+                            .unwrap_or_default();
+                        let station = self
+                            .station
+                            .as_ref()
+                            .map(|s| s.code.clone())
+                            .unwrap_or_default();
+                        self.close_order();
+                        return Outcome::notice(words::waits_for_rest(&reference, &sku, &station));
+                    }
                     Outcome {
                         commands: self.reload(ctx).into_iter().collect(),
                         notice: Some(words::shorted(

@@ -154,6 +154,13 @@ pub fn shorted(sku: &str, reserved: i32, backordered: i32) -> Notice {
     )
 }
 
+pub fn waits_for_rest(reference: &str, sku: &str, station: &str) -> Notice {
+    Notice::info(
+        format!("{reference} waits"),
+        format!("{reference} back to picking for {sku}; keep its packed units at {station}"),
+    )
+}
+
 pub fn short_refused(error: &Error) -> Notice {
     Notice::error("Short refused", format!("Short refused: {error}"))
 }
