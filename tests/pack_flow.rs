@@ -195,6 +195,14 @@ async fn cartons(pool: &PgPool, order: i64) -> Vec<(String, String, i32)> {
     .unwrap()
 }
 
+async fn recorded_id(pool: &PgPool, order: i64) -> i64 {
+    sqlx::query_scalar("select min(id) from cartons where order_id = $1")
+        .bind(order)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
 fn assert_label(zpl: &str, reference: &str) -> String {
     let parsed = parse_fields(zpl).expect("the label parses as ZPL");
     let sscc = parsed.sscc().expect("the label carries an SSCC");
@@ -290,10 +298,34 @@ async fn a_picked_demo_order_is_verified_boxed_weighed_labelled_and_shipped() {
     assert_eq!(recorded.len(), count);
     assert!(recorded.iter().all(|(_, status, _)| status == "printed"));
 
+    let chosen = match station.app().screen() {
+        Screen::Pack(state) => state.chosen().cloned().expect("a service"),
+        _ => unreachable!(),
+    };
     let screen = station.scan("\r").await;
     assert!(screen.contains("Shipped"), "{screen}");
     assert_eq!(station.phase(), Phase::Order);
     assert_eq!(order_status(pool, order_id).await, "shipped");
+    // The shipment names the service its labels were made for, the one chosen on screen.
+    let services: Vec<(String, String)> = sqlx::query_as(
+        "select ca.code, cs.code from shipments s
+           join carrier_services cs on cs.id = s.carrier_service_id
+           join carriers ca on ca.id = cs.carrier_id
+          where s.order_id = $1
+         union
+         select ca.code, cs.code from cartons c
+           join carrier_services cs on cs.id = c.carrier_service_id
+           join carriers ca on ca.id = cs.carrier_id
+          where c.order_id = $1",
+    )
+    .bind(order_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        services,
+        vec![(chosen.carrier.clone(), chosen.service.clone())]
+    );
     let outbox: i64 =
         sqlx::query_scalar("select count(*) from outbox where payload::text like '%' || $1 || '%'")
             .bind(&order.external_id)
@@ -302,6 +334,14 @@ async fn a_picked_demo_order_is_verified_boxed_weighed_labelled_and_shipped() {
             .unwrap();
     assert!(outbox >= 1, "the channel's fulfillment is in the outbox");
     assert_invariants(pool).await;
+
+    // Esc twice to the menu and back: still bound to PACK-02, ready for the next tote.
+    station.key(KeyCode::Esc).await;
+    assert_eq!(station.phase(), Phase::Station);
+    station.key(KeyCode::Esc).await;
+    let screen = station.scan("1").await;
+    assert_eq!(station.phase(), Phase::Order, "{screen}");
+    assert!(screen.contains("PACK-02"), "{screen}");
 }
 
 #[tokio::test]
@@ -336,6 +376,23 @@ async fn a_printer_that_is_down_keeps_the_carton_and_enter_prints_it_when_back()
     station.scan("\r").await;
     assert!(matches!(station.phase(), Phase::PrinterDown { .. }));
     assert_eq!(cartons(pool, order_id).await.len(), 1);
+
+    // The packer leaves the order and comes back to it: the unprinted label is what is asked
+    // for first, and the order cannot ship with it.
+    station.key(KeyCode::Esc).await;
+    assert_eq!(station.phase(), Phase::Order);
+    let screen = station.scan(&format!("{tote}\r")).await;
+    assert!(
+        matches!(station.phase(), Phase::PrinterDown { .. }),
+        "{screen}"
+    );
+    assert!(screen.contains("never printed"), "{screen}");
+    let pending: bool = sqlx::query_scalar("select print_pending from cartons where id = $1")
+        .bind(recorded_id(pool, order_id).await)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(pending, "shipping refuses the order until it prints");
 
     // The printer is back on the same address: Enter prints the recorded label.
     let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();

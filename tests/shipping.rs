@@ -62,6 +62,7 @@ async fn label(
         tracking_number: Some(tracking.into()),
         zpl: format!("^XA^FO50,50^BCN,100,Y,N,N,D^FD(00){sscc}^FS^XZ"),
         scan_id: Uuid::now_v7(),
+        carrier_service_id: None,
     };
     let id = add_carton(pool, f, &carton).await.unwrap();
     (id, sscc)
@@ -258,6 +259,7 @@ async fn units_not_packed_or_not_in_a_carton_are_refused() {
         tracking_number: None,
         zpl: "^XA^XZ".into(),
         scan_id: Uuid::now_v7(),
+        carrier_service_id: None,
     };
     let err = add_carton(&db.pool, &f, &too_many).await.unwrap_err();
     assert!(err.to_string().contains("more do not fit"), "{err}");
@@ -349,6 +351,7 @@ async fn a_carton_is_voided_before_shipping_reprinted_and_weighed() {
         tracking_number: None,
         zpl: "^XA^XZ".into(),
         scan_id: Uuid::now_v7(),
+        carrier_service_id: None,
     };
     let err = add_carton(&db.pool, &f, &heavy).await.unwrap_err();
     assert!(
@@ -464,4 +467,97 @@ async fn the_manifest_lists_todays_shipments_per_carrier_from_the_binary() {
     assert!(text.contains(&order.reference), "{text}");
     let none = run(&["manifest", "--date", &yesterday.to_string()]);
     assert!(none.contains("No shipments."), "{none}");
+}
+
+#[tokio::test]
+async fn a_shipment_takes_its_cartons_service_and_refuses_a_mix_or_an_unprinted_label() {
+    let (db, f) = fresh_pack_floor().await;
+    let pool = &db.pool;
+    let order = f.pack_all(pool, f.edi).await;
+    let services: Vec<i32> =
+        sqlx::query_scalar("select id from carrier_services order by id limit 2")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    // Two cartons: the first line in one, the rest in the other (or one line's units halved).
+    let (first_lines, lines): (CartonLines, CartonLines) = if order.lines.len() >= 2 {
+        (
+            carton_lines(&order.lines[..1]),
+            carton_lines(&order.lines[1..]),
+        )
+    } else {
+        let l = &order.lines[0];
+        (
+            vec![(l.order_line_id, l.expected / 2)],
+            vec![(l.order_line_id, l.expected - l.expected / 2)],
+        )
+    };
+    assert!(first_lines.iter().chain(&lines).all(|(_, q)| *q > 0));
+    let carton = |lines: Vec<(i64, i32)>, service: i32| {
+        let order = order.clone();
+        async move {
+            let sscc = next_sscc(pool, f.wh).await;
+            let items: i32 = lines
+                .iter()
+                .map(|(id, qty)| {
+                    order
+                        .lines
+                        .iter()
+                        .find(|l| l.order_line_id == *id)
+                        .unwrap()
+                        .unit_weight_g
+                        * qty
+                })
+                .sum();
+            NewCarton {
+                order_id: order.order_id,
+                sscc: sscc.clone(),
+                carton_code: "BOX-M".into(),
+                suggested_code: None,
+                lines,
+                weight_g: items + 180,
+                expected_weight_g: items + 180,
+                tracking_number: Some(format!("T{}", &sscc[10..])),
+                zpl: format!("^XA^FD(00){sscc}^FS^XZ"),
+                scan_id: Uuid::now_v7(),
+                carrier_service_id: Some(service),
+            }
+        }
+    };
+    let first = carton(first_lines, services[0]).await;
+    add_carton(pool, &f, &first).await.unwrap();
+    // A second carton labelled for another service is refused, and nothing of it stays.
+    let other = carton(lines.clone(), services[1]).await;
+    let err = add_carton(pool, &f, &other).await.unwrap_err();
+    assert!(err.to_string().contains("another service"), "{err}");
+    let cartons: i64 = sqlx::query_scalar("select count(*) from cartons where order_id = $1")
+        .bind(f.edi)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(cartons, 1);
+    let rest = carton(lines, services[0]).await;
+    let rest_id = add_carton(pool, &f, &rest).await.unwrap();
+
+    // A label that never printed holds the shipment back, whole.
+    shipments::set_print_pending(pool, f.wh, rest_id, true)
+        .await
+        .unwrap();
+    let err = ship_refused(pool, &f, f.edi).await;
+    assert!(err.to_string().contains("did not print"), "{err}");
+    assert_eq!(status(pool, f.edi).await, "packed");
+    shipments::set_print_pending(pool, f.wh, rest_id, false)
+        .await
+        .unwrap();
+
+    // The station asks for no service: the shipment takes the one its labels name.
+    let shipped = ship(pool, &f, f.edi).await;
+    let recorded: Option<i32> =
+        sqlx::query_scalar("select carrier_service_id from shipments where id = $1")
+            .bind(shipped.shipment_id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(recorded, Some(services[0]));
+    assert_invariants(pool).await;
 }

@@ -46,6 +46,9 @@ pub struct App {
     pub(super) waiting_confirms: usize,
     /// A replay of those confirms in flight.
     pub(super) replaying: Option<super::command::RequestId>,
+    /// The pack station this terminal was bound to: kept across trips to the menu, dropped at
+    /// log-out.
+    pub(super) pack_station: Option<crate::db::packing::Station>,
 }
 
 /// What is typed ahead may hold a PIN: debug output counts those lines instead of showing them.
@@ -95,6 +98,7 @@ impl App {
             quitting: false,
             waiting_confirms: 0,
             replaying: None,
+            pack_station: None,
         }
     }
 

@@ -249,6 +249,12 @@ fn apply(app: &mut App, outcome: Outcome, commands: &mut Vec<Command>) {
         app.notice = Some(notice);
         app.notice_ticks = 0;
     }
+    // Leaving the pack station keeps its binding for the next visit.
+    if outcome.goto.is_some()
+        && let Screen::Pack(state) = &app.screen
+    {
+        app.pack_station = state.station.clone();
+    }
     match outcome.goto {
         None => {}
         Some(Goto::SignedIn(operator)) => {
@@ -273,7 +279,9 @@ fn apply(app: &mut App, outcome: Outcome, commands: &mut Vec<Command>) {
             app.screen = Screen::Pick(state);
             commands.push(command);
         }
-        Some(Goto::Pack) => app.screen = Screen::Pack(Box::new(PackState::opened())),
+        Some(Goto::Pack) => {
+            app.screen = Screen::Pack(Box::new(PackState::at(app.pack_station.clone())))
+        }
         Some(Goto::Unlock) => {
             let (state, command) = UnlockState::opened(&mut app.requests);
             app.screen = Screen::Unlock(state);
@@ -281,6 +289,7 @@ fn apply(app: &mut App, outcome: Outcome, commands: &mut Vec<Command>) {
         }
         Some(Goto::LogOut) => {
             app.operator = None;
+            app.pack_station = None;
             app.typeahead.clear();
             app.discarded = 0;
             app.keymap.clear();

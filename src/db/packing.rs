@@ -252,6 +252,19 @@ pub struct OpenCarton {
     pub carton_code: String,
     pub weight_g: i32,
     pub tracking_number: Option<String>,
+    /// The service its label was made for (carrier and service codes), when recorded.
+    #[serde(default)]
+    pub service: Option<ServiceCodes>,
+    /// Recorded, but its label never printed: print it (or void it) before shipping.
+    #[serde(default)]
+    pub print_pending: bool,
+}
+
+/// A carrier service by its codes, e.g. UPS and GND.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceCodes {
+    pub carrier: String,
+    pub service: String,
 }
 
 /// The order behind a scanned tote code or a typed order number (reference or external id),
@@ -268,8 +281,38 @@ pub async fn open_order(
         .bind(tote_or_order)
         .fetch_one(pool)
         .await?;
-    serde_json::from_value(doc)
-        .map_err(|e| Error::Invalid(format!("the order opened at the station: {e}")))
+    let mut order: PackOrder = serde_json::from_value(doc)
+        .map_err(|e| Error::Invalid(format!("the order opened at the station: {e}")))?;
+    if !order.cartons.is_empty() {
+        carton_labels(pool, warehouse_id, &mut order.cartons).await?;
+    }
+    Ok(order)
+}
+
+/// What the labels of cartons already made say (migration 17): their service, and whether
+/// the printer ever took them.
+async fn carton_labels(pool: &PgPool, warehouse_id: i32, cartons: &mut [OpenCarton]) -> Result<()> {
+    let ids: Vec<i64> = cartons.iter().map(|c| c.id).collect();
+    let rows: Vec<(i64, Option<String>, Option<String>, bool)> = sqlx::query_as(
+        "select c.id, ca.code, cs.code, c.print_pending
+           from cartons c
+           left join carrier_services cs on cs.id = c.carrier_service_id
+           left join carriers ca on ca.id = cs.carrier_id
+          where c.warehouse_id = $1 and c.id = any($2)",
+    )
+    .bind(warehouse_id)
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+    for (id, carrier, service, print_pending) in rows {
+        if let Some(carton) = cartons.iter_mut().find(|c| c.id == id) {
+            carton.print_pending = print_pending;
+            carton.service = carrier
+                .zip(service)
+                .map(|(carrier, service)| ServiceCodes { carrier, service });
+        }
+    }
+    Ok(())
 }
 
 /// A scan of units at a station: the screen has matched the item to a line (wrong items never

@@ -49,6 +49,8 @@ pub struct NewCarton {
     /// The label as printed, kept for reprints.
     pub zpl: String,
     pub scan_id: Uuid,
+    /// The service the label was made for (`carrier_services.id`), when known.
+    pub carrier_service_id: Option<i32>,
 }
 
 /// Records a carton and its lines at a station; returns its id. Refused when the weight is out of
@@ -63,7 +65,9 @@ pub async fn add_carton(
 ) -> Result<i64> {
     packer.role.require(Permission::Pack)?;
     let (lines, quantities): (Vec<i64>, Vec<i32>) = carton.lines.iter().copied().unzip();
-    Ok(sqlx::query_scalar(
+    // The carton and the service its label names, in one transaction.
+    let mut tx = pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
         "select aisle_add_carton($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(warehouse_id)
@@ -80,8 +84,58 @@ pub async fn add_carton(
     .bind(&carton.zpl)
     .bind(packer.id)
     .bind(carton.scan_id)
-    .fetch_one(pool)
-    .await?)
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(service) = carton.carrier_service_id {
+        // One shipment, one service: the order's other live cartons here must agree.
+        let mixed: Option<String> = sqlx::query_scalar(
+            "select string_agg(o.sscc, ', ' order by o.id)
+               from cartons c
+               join cartons o on o.warehouse_id = c.warehouse_id and o.order_id = c.order_id
+                             and o.station_id = c.station_id and o.id <> c.id
+              where c.warehouse_id = $1 and c.id = $2
+                and o.label_status = 'printed' and o.shipment_id is null
+                and o.carrier_service_id is distinct from $3",
+        )
+        .bind(warehouse_id)
+        .bind(id)
+        .bind(service)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(others) = mixed {
+            return Err(Error::Invalid(format!(
+                "carton(s) {others} of this order are labelled for another service: label this \
+                 one the same way, or void them first"
+            )));
+        }
+        sqlx::query(
+            "update cartons set carrier_service_id = $3 where warehouse_id = $1 and id = $2",
+        )
+        .bind(warehouse_id)
+        .bind(id)
+        .bind(service)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Whether a carton's label is still to print: set when the printer did not take it, cleared
+/// when a print of it succeeds. Shipping refuses the order while it is set.
+pub async fn set_print_pending(
+    pool: &PgPool,
+    warehouse_id: i32,
+    carton_id: i64,
+    pending: bool,
+) -> Result<()> {
+    sqlx::query("update cartons set print_pending = $3 where warehouse_id = $1 and id = $2")
+        .bind(warehouse_id)
+        .bind(carton_id)
+        .bind(pending)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// Voids a carton's label before its order ships (who and when are recorded); its units may go

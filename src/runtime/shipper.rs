@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::Error;
 use crate::db::operators::Operator;
-use crate::db::packing::{PackOrder, Station};
+use crate::db::packing::{self, PackOrder, Station};
 use crate::db::shipments::{self, ShipOrder, Shipped};
 use crate::domain::cartonization::CartonPlan;
 use crate::domain::rate_shop::{Quote, ShopResult};
@@ -68,7 +68,8 @@ impl Shipper {
         packer: &Operator,
     ) -> Result<LabelledCarton, StationError> {
         let warehouse = self.warehouse(pool).await?;
-        label_carton(pool, warehouse, station, order, weighed, chosen, packer).await
+        let station = current(pool, warehouse.id, station).await?;
+        label_carton(pool, warehouse, &station, order, weighed, chosen, packer).await
     }
 
     /// Prints a recorded carton's label again, at the station's printer.
@@ -80,7 +81,8 @@ impl Shipper {
         packer: &Operator,
     ) -> Result<(), StationError> {
         let warehouse = self.warehouse(pool).await?;
-        let sink = label_sink(station, warehouse);
+        let station = current(pool, warehouse.id, station).await?;
+        let sink = label_sink(&station, warehouse);
         reprint_carton(pool, warehouse.id, &sink, carton_id, packer)
             .await
             .map(|_| ())
@@ -120,4 +122,14 @@ impl Shipper {
         )
         .await
     }
+}
+
+/// The station's settings as they are now: a printer moved or a tolerance changed since the
+/// terminal was bound applies to the next label.
+async fn current(
+    pool: &PgPool,
+    warehouse_id: i32,
+    bound: &Station,
+) -> Result<Station, StationError> {
+    Ok(packing::station(pool, warehouse_id, &bound.code).await?)
 }

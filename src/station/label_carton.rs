@@ -117,7 +117,7 @@ pub async fn label_carton(
     let sink = label_sink(station, warehouse);
     if let Some(done) = recorded(pool, warehouse.id, weighed.scan_id).await? {
         tracing::info!(carton = done.carton_id, terminal = %weighed.terminal, "carton label replayed");
-        return print_recorded(&sink, done, true).await;
+        return print_recorded(pool, warehouse.id, &sink, done, true).await;
     }
     check_carton(station, weighed)?;
 
@@ -157,6 +157,7 @@ pub async fn label_carton(
         sscc: sscc.clone(),
         company_prefix: Some(scheme.company_prefix().clone()),
     })?;
+    let carrier_service_id = super::rate_choice::carrier_service_id(pool, chosen).await?;
     let carton_id = shipments::add_carton(
         pool,
         warehouse.id,
@@ -173,6 +174,7 @@ pub async fn label_carton(
             tracking_number: Some(tracking.as_str().to_owned()),
             zpl: label.zpl.clone(),
             scan_id: weighed.scan_id,
+            carrier_service_id,
         },
     )
     .await?;
@@ -180,6 +182,8 @@ pub async fn label_carton(
         carton = carton_id, %sscc, tracking = %tracking, terminal = %weighed.terminal, "carton labelled"
     );
     print_recorded(
+        pool,
+        warehouse.id,
         &sink,
         Recorded {
             carton_id,
@@ -203,13 +207,15 @@ pub async fn reprint_carton(
 ) -> Result<Printed, StationError> {
     let zpl = shipments::reprint(pool, warehouse_id, carton_id, packer).await?;
     let label = stored_label(carton_id, zpl)?;
-    print(sink, &label)
+    let printed = print(sink, &label)
         .await
         .map_err(|source| StationError::PrinterDown {
             carton_id,
             sscc: label.sscc.as_str().to_owned(),
             source: Box::new(source),
-        })
+        })?;
+    shipments::set_print_pending(pool, warehouse_id, carton_id, false).await?;
+    Ok(printed)
 }
 
 /// A carton already recorded, with its label.
@@ -220,11 +226,22 @@ struct Recorded {
 }
 
 async fn print_recorded(
+    pool: &PgPool,
+    warehouse_id: i32,
     sink: &LabelSink,
     done: Recorded,
     replayed: bool,
 ) -> Result<LabelledCarton, StationError> {
-    match print(sink, &done.label).await {
+    let result = print(sink, &done.label).await;
+    // Shipping refuses a carton whose label never printed; a replay that prints clears it.
+    let pending = result.is_err();
+    if (pending || replayed)
+        && let Err(error) =
+            shipments::set_print_pending(pool, warehouse_id, done.carton_id, pending).await
+    {
+        tracing::warn!(%error, carton = done.carton_id, pending, "label print state not recorded");
+    }
+    match result {
         Ok(printed) => Ok(LabelledCarton {
             carton_id: done.carton_id,
             sscc: done.label.sscc.as_str().to_owned(),

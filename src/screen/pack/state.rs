@@ -16,7 +16,7 @@ use crate::app::action::Action;
 use crate::app::command::{Command, Request, RequestId};
 use crate::app::event::Reply;
 use crate::app::notice::Notice;
-use crate::db::packing::{OpenCarton, PackOrder, PackScan, PackShort, Station};
+use crate::db::packing::{OpenCarton, PackOrder, PackScan, PackShort, ServiceCodes, Station};
 use crate::domain::cartonization::{self, CartonCatalogue, CartonPlan};
 use crate::domain::rate_shop::{Candidate, Quote, ShopResult};
 use crate::domain::scan::{self, Scan};
@@ -79,12 +79,22 @@ pub enum CartonAction {
 pub enum Pending {
     Bind(RequestId),
     Open(RequestId),
-    Pack(RequestId),
-    Short { request: RequestId, line: usize },
+    Pack {
+        request: RequestId,
+        raw: String,
+        scan_id: Uuid,
+    },
+    Short {
+        request: RequestId,
+        line: usize,
+    },
     Rate(RequestId),
     Label(RequestId),
     Reprint(RequestId),
-    Void { request: RequestId, carton_id: i64 },
+    Void {
+        request: RequestId,
+        carton_id: i64,
+    },
     Ship(RequestId),
 }
 
@@ -93,7 +103,7 @@ impl Pending {
         match self {
             Pending::Bind(r)
             | Pending::Open(r)
-            | Pending::Pack(r)
+            | Pending::Pack { request: r, .. }
             | Pending::Short { request: r, .. }
             | Pending::Rate(r)
             | Pending::Label(r)
@@ -130,14 +140,29 @@ pub struct PackState {
     pub pending: Option<Pending>,
     /// The phase to go back to after choosing a service or a carton.
     pub resume: Option<Box<Phase>>,
+    /// The scan id of this order's shipment: Enter again after a lost answer is the same
+    /// shipment, never a second one.
+    pub ship_scan: Option<Uuid>,
+    /// A unit scan whose answer was lost (raw scan, scan id): the same scan again reuses the
+    /// id, so it is applied once whether or not the first reached the database.
+    pub unanswered_scan: Option<(String, Uuid)>,
 }
 
 impl PackState {
     /// The screen as it opens: scan the station first.
     pub fn opened() -> PackState {
+        PackState::at(None)
+    }
+
+    /// The screen as it opens at a station the terminal is already bound to (back from the
+    /// menu): the next tote straight away.
+    pub fn at(station: Option<Station>) -> PackState {
         PackState {
-            phase: Phase::Station,
-            station: None,
+            phase: match station {
+                Some(_) => Phase::Order,
+                None => Phase::Station,
+            },
+            station,
             order: None,
             to_label: CartonsToLabel {
                 plans: Vec::new(),
@@ -149,6 +174,8 @@ impl PackState {
             weight_stop: None,
             pending: None,
             resume: None,
+            ship_scan: None,
+            unanswered_scan: None,
         }
     }
 
@@ -202,9 +229,11 @@ impl PackState {
     fn back(&mut self) -> Outcome {
         match self.phase {
             Phase::Station => Outcome::goto(Goto::Menu),
+            // Back to the station prompt, to bind another; the binding holds until then (and
+            // the app keeps it across visits to the menu).
             Phase::Order => {
-                // The station stays bound: the packer left for the menu on purpose.
-                Outcome::goto(Goto::Menu)
+                self.phase = Phase::Station;
+                Outcome::none()
             }
             Phase::ShortLine | Phase::ShortCount { .. } => {
                 self.phase = Phase::Verify;
@@ -239,6 +268,8 @@ impl PackState {
         self.weighed = None;
         self.weight_stop = None;
         self.resume = None;
+        self.ship_scan = None;
+        self.unanswered_scan = None;
         self.phase = Phase::Order;
     }
 
@@ -266,7 +297,10 @@ impl PackState {
     }
 
     fn start_carton_choice(&mut self, action: CartonAction, ctx: &mut Context) -> Outcome {
-        if !matches!(self.phase, Phase::Carton | Phase::Weigh | Phase::Ship) {
+        if !matches!(
+            self.phase,
+            Phase::Carton | Phase::Weigh | Phase::Ship | Phase::PrinterDown { .. }
+        ) {
             return Outcome::none();
         }
         match self.labelled_cartons() {
@@ -395,8 +429,16 @@ impl PackState {
             Ok(unit) => unit,
             Err(notice) => return refuse(ctx, line, notice),
         };
+        let scan_id = match self.unanswered_scan.take() {
+            Some((raw, scan_id)) if raw == line => scan_id,
+            _ => Uuid::now_v7(),
+        };
         let request = ctx.requests.next_id();
-        self.pending = Some(Pending::Pack(request));
+        self.pending = Some(Pending::Pack {
+            request,
+            raw: line.to_owned(),
+            scan_id,
+        });
         Outcome::command(Request::PackUnit {
             request,
             packer: packer.clone(),
@@ -405,7 +447,7 @@ impl PackState {
                 order_line_id: order.lines[unit.line].order_line_id,
                 quantity: unit.units,
                 lot: unit.lot,
-                scan_id: Uuid::now_v7(),
+                scan_id,
                 terminal: ctx.terminal_id.to_owned(),
                 raw: line.to_owned(),
             },
@@ -436,7 +478,12 @@ impl PackState {
             short: PackShort {
                 order_line_id: order_line.order_line_id,
                 missing,
-                lot: order_line.lots.first().cloned(),
+                // The database takes any lot of the line in the tote; naming one is right only
+                // when the line has one.
+                lot: match order_line.lots.as_slice() {
+                    [only] => Some(only.clone()),
+                    _ => None,
+                },
                 scan_id: Uuid::now_v7(),
                 terminal: ctx.terminal_id.to_owned(),
                 raw: line.to_owned(),
@@ -455,6 +502,15 @@ impl PackState {
             let notice = words::order_emptied(&order.reference);
             self.close_order();
             return Outcome::notice(notice);
+        }
+        // A label recorded but never printed comes first: the carton must not leave without it.
+        if let Some(carton) = order.cartons.iter().find(|c| c.print_pending) {
+            let sscc = carton.sscc.clone();
+            self.phase = Phase::PrinterDown {
+                carton_id: carton.id,
+                sscc: sscc.clone(),
+            };
+            return Outcome::notice(words::label_not_printed(&sscc));
         }
         if !order.fully_packed() {
             self.phase = Phase::Verify;
@@ -696,7 +752,7 @@ impl PackState {
             station_id: station.id,
             order_id: order.order_id,
             chosen: self.chosen().cloned().map(Box::new),
-            scan_id: Uuid::now_v7(),
+            scan_id: *self.ship_scan.get_or_insert_with(Uuid::now_v7),
             terminal: ctx.terminal_id.to_owned(),
         })
     }
@@ -745,27 +801,34 @@ impl PackState {
                     Outcome::refusal(refused(&error, "opening the order", words::order_refused))
                 }
             },
-            (Pending::Pack(_), Reply::UnitPacked { result, .. }) => match result {
-                Ok(progress) => {
-                    let Some(order) = &mut self.order else {
-                        return Outcome::none();
-                    };
-                    let Some(line) = order
-                        .lines
-                        .iter_mut()
-                        .find(|l| l.order_line_id == progress.order_line_id)
-                    else {
-                        return Outcome::none();
-                    };
-                    line.packed = progress.packed;
-                    line.expected = progress.expected;
-                    let notice = words::unit_packed(&line.sku_code, line.packed, line.expected);
-                    let mut outcome = self.settle(ctx);
-                    outcome.notice.get_or_insert(notice);
-                    outcome
+            (Pending::Pack { raw, scan_id, .. }, Reply::UnitPacked { result, .. }) => {
+                match result {
+                    Ok(progress) => {
+                        let Some(order) = &mut self.order else {
+                            return Outcome::none();
+                        };
+                        let Some(line) = order
+                            .lines
+                            .iter_mut()
+                            .find(|l| l.order_line_id == progress.order_line_id)
+                        else {
+                            return Outcome::none();
+                        };
+                        line.packed = progress.packed;
+                        line.expected = progress.expected;
+                        let notice = words::unit_packed(&line.sku_code, line.packed, line.expected);
+                        let mut outcome = self.settle(ctx);
+                        outcome.notice.get_or_insert(notice);
+                        outcome
+                    }
+                    Err(error) => {
+                        if error.is_connection_lost() || error.is_transient() {
+                            self.unanswered_scan = Some((raw, scan_id));
+                        }
+                        Outcome::refusal(refused(&error, "packing", words::pack_refused))
+                    }
                 }
-                Err(error) => Outcome::refusal(refused(&error, "packing", words::pack_refused)),
-            },
+            }
             (Pending::Short { line, .. }, Reply::PackShorted { result, .. }) => match result {
                 Ok(outcome) => {
                     let sku = self
@@ -810,10 +873,17 @@ impl PackState {
             (Pending::Rate(_), Reply::Rated { result, .. }) => match result {
                 Ok(shop) => {
                     // A service the packer chose stays chosen when it is quoted again.
-                    let kept = self
-                        .chosen()
-                        .filter(|_| self.service > 0)
-                        .map(|q| (q.carrier.clone(), q.service.clone()));
+                    // Labels already printed fix the service; else the packer's choice stays.
+                    let labelled = self
+                        .order
+                        .as_ref()
+                        .and_then(|o| o.cartons.iter().find_map(|c| c.service.clone()))
+                        .map(|s| (s.carrier, s.service));
+                    let kept = labelled.or_else(|| {
+                        self.chosen()
+                            .filter(|_| self.service > 0)
+                            .map(|q| (q.carrier.clone(), q.service.clone()))
+                    });
                     self.services = services(*shop);
                     self.service = kept
                         .and_then(|(carrier, service)| {
@@ -831,7 +901,7 @@ impl PackState {
                 Err(_) if !self.services.is_empty() => Outcome::none(),
                 Err(error) => {
                     self.phase = Phase::Rating;
-                    Outcome::refusal(words::rate_refused(&error))
+                    Outcome::refusal(station_refused(&error, "rating", words::rate_refused))
                 }
             },
             (Pending::Label(_), Reply::Labelled { result, .. }) => match result {
@@ -840,7 +910,7 @@ impl PackState {
                         .weighed
                         .as_ref()
                         .map_or((0, 0), |w| (w.carton.number, w.carton.count));
-                    self.carton_recorded(done.carton_id, &done.sscc, done.tracking_number);
+                    self.carton_recorded(done.carton_id, &done.sscc, done.tracking_number, false);
                     let notice = words::labelled(number, count, &done.sscc);
                     let mut outcome = self.settle(ctx);
                     outcome.notice.get_or_insert(notice);
@@ -849,7 +919,7 @@ impl PackState {
                 Err(StationError::PrinterDown {
                     carton_id, sscc, ..
                 }) => {
-                    self.carton_recorded(carton_id, &sscc, None);
+                    self.carton_recorded(carton_id, &sscc, None, true);
                     self.phase = Phase::PrinterDown {
                         carton_id,
                         sscc: sscc.clone(),
@@ -859,7 +929,7 @@ impl PackState {
                 Err(error) => {
                     // Nothing recorded: the packer weighs again (or Esc to another box).
                     self.phase = Phase::Weigh;
-                    Outcome::refusal(words::label_refused(&error))
+                    Outcome::refusal(station_refused(&error, "labelling", words::label_refused))
                 }
             },
             (
@@ -869,12 +939,15 @@ impl PackState {
                 },
             ) => match result {
                 Ok(()) => {
-                    let sscc = self
+                    let mut sscc = String::new();
+                    if let Some(carton) = self
                         .order
-                        .as_ref()
-                        .and_then(|o| o.cartons.iter().find(|c| c.id == carton_id))
-                        .map(|c| c.sscc.clone())
-                        .unwrap_or_default();
+                        .as_mut()
+                        .and_then(|o| o.cartons.iter_mut().find(|c| c.id == carton_id))
+                    {
+                        carton.print_pending = false;
+                        sscc = carton.sscc.clone();
+                    }
                     let mut outcome = match self.phase {
                         Phase::PrinterDown { .. } => self.settle(ctx),
                         _ => Outcome::none(),
@@ -891,7 +964,9 @@ impl PackState {
                     };
                     Outcome::refusal(words::printer_down(&sscc))
                 }
-                Err(error) => Outcome::refusal(words::label_refused(&error)),
+                Err(error) => {
+                    Outcome::refusal(station_refused(&error, "reprinting", words::label_refused))
+                }
             },
             (Pending::Void { carton_id, .. }, Reply::Voided { result, .. }) => match result {
                 Ok(sscc) => {
@@ -932,10 +1007,20 @@ impl PackState {
     }
 
     /// A labelled carton joins the order's cartons and leaves those to label.
-    fn carton_recorded(&mut self, carton_id: i64, sscc: &str, tracking: Option<String>) {
+    fn carton_recorded(
+        &mut self,
+        carton_id: i64,
+        sscc: &str,
+        tracking: Option<String>,
+        print_pending: bool,
+    ) {
         let Some(weighed) = self.weighed.take() else {
             return;
         };
+        let service = self.chosen().map(|q| ServiceCodes {
+            carrier: q.carrier.clone(),
+            service: q.service.clone(),
+        });
         if let Some(order) = &mut self.order {
             if !order.cartons.iter().any(|c| c.id == carton_id) {
                 order.cartons.push(OpenCarton {
@@ -944,6 +1029,8 @@ impl PackState {
                     carton_code: weighed.carton.carton_code.clone(),
                     weight_g: weighed.measured_weight_g,
                     tracking_number: tracking,
+                    service,
+                    print_pending,
                 });
             }
             for (line_id, units) in &weighed.carton.lines {
@@ -970,6 +1057,20 @@ fn refused(error: &Error, doing: &str, notice: impl Fn(&Error) -> Notice) -> Not
         words::needs_database(doing)
     } else {
         notice(error)
+    }
+}
+
+/// A station error as the packer is told: the database away says so plainly.
+fn station_refused(
+    error: &StationError,
+    doing: &str,
+    notice: impl Fn(&StationError) -> Notice,
+) -> Notice {
+    match error {
+        StationError::Db(db) if db.is_connection_lost() || db.is_transient() => {
+            words::needs_database(doing)
+        }
+        other => notice(other),
     }
 }
 

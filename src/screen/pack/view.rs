@@ -42,7 +42,9 @@ pub fn chrome(state: &PackState) -> Chrome {
                 hints.extend([words::KEY_REPRINT, words::KEY_VOID]);
             }
         }
-        Phase::Ship => hints.extend([words::KEY_REPRINT, words::KEY_VOID]),
+        Phase::Ship | Phase::PrinterDown { .. } => {
+            hints.extend([words::KEY_REPRINT, words::KEY_VOID])
+        }
         _ => {}
     }
     hints.extend([crate::ui::strings::KEY_BACK, crate::ui::strings::KEY_HELP]);

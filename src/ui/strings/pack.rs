@@ -157,7 +157,7 @@ pub fn shorted(sku: &str, reserved: i32, backordered: i32) -> Notice {
 pub fn waits_for_rest(reference: &str, sku: &str, station: &str) -> Notice {
     Notice::info(
         format!("{reference} waits"),
-        format!("{reference} back to picking for {sku}; keep its packed units at {station}"),
+        format!("{reference} back to picking for {sku}; keep its units and tote at {station}"),
     )
 }
 
@@ -235,6 +235,13 @@ pub fn printer_down(sscc: &str) -> Notice {
         format!(
             "Printer down: carton {sscc} is saved, its label not printed; fix the printer, then Enter to print it"
         ),
+    )
+}
+
+pub fn label_not_printed(sscc: &str) -> Notice {
+    Notice::error(
+        "Label not printed",
+        format!("Label of {sscc} never printed: Enter prints it, F6 voids it"),
     )
 }
 
