@@ -531,8 +531,10 @@ impl PackState {
                 .and_then(|c| suggest_cartons(order, c).map_err(|e| words::no_carton(&e)))
             {
                 Ok(plans) => plans,
+                // Nothing in the catalogue fits (an item too large or heavy, or without its
+                // dimensions on file): the packer boxes it by hand, in a box they scan.
                 Err(notice) => {
-                    self.phase = Phase::Verify;
+                    self.phase = Phase::Carton;
                     return Outcome::notice(notice);
                 }
             };
@@ -563,6 +565,9 @@ impl PackState {
     }
 
     fn choose_box(&mut self, line: &str, ctx: &mut Context) -> Outcome {
+        if self.to_label.cartons.is_empty() {
+            return self.box_by_hand(line, ctx);
+        }
         let (Some(order), Some(carton)) = (&self.order, self.to_label.cartons.first()) else {
             return Outcome::none();
         };
@@ -624,6 +629,58 @@ impl PackState {
             outcome.notice = Some(words::carton_overridden(&code, &suggested));
         }
         outcome
+    }
+
+    /// No suggestion could be made: every unit not yet in a carton goes in the box scanned,
+    /// which should weigh the units plus its tare.
+    fn box_by_hand(&mut self, line: &str, ctx: &mut Context) -> Outcome {
+        let Some(order) = &self.order else {
+            return Outcome::none();
+        };
+        let catalogue = match catalogue() {
+            Ok(catalogue) => catalogue,
+            Err(e) => return refuse(ctx, line, words::no_carton(&e)),
+        };
+        let codes: Vec<String> = catalogue.cartons().iter().map(|c| c.code.clone()).collect();
+        let Some(box_) = checks::carton_code(catalogue, line, "")
+            .ok()
+            .and_then(|code| catalogue.get(code))
+        else {
+            return refuse(ctx, line, words::box_by_hand_expected(&codes));
+        };
+        let items = order_items(order);
+        let items_weight_g: u32 = items.iter().map(|i| i.unit_weight_g * i.quantity).sum();
+        let plan = CartonPlan {
+            carton: box_.clone(),
+            contents: items
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| i.quantity > 0)
+                .map(|(line, i)| cartonization::PackedUnits {
+                    line,
+                    sku: i.sku.clone(),
+                    quantity: i.quantity,
+                })
+                .collect(),
+            placements: Vec::new(),
+            items_weight_g,
+            gross_weight_g: u32::try_from(cartonization::expected_gross_weight_g(&items, box_))
+                .unwrap_or(u32::MAX),
+        };
+        let mut cartons = CartonToLabel::from_plans(order, std::slice::from_ref(&plan));
+        for carton in &mut cartons {
+            carton.suggested_code = None;
+        }
+        self.to_label = CartonsToLabel {
+            plans: vec![plan],
+            cartons,
+        };
+        self.phase = Phase::Weigh;
+        // The box bills its weight: the carriers are asked (the weight waits for the answer).
+        match self.services.is_empty() || self.labelled_cartons() == 0 {
+            true => self.rate(ctx),
+            false => Outcome::none(),
+        }
     }
 
     fn weigh(&mut self, line: &str, ctx: &mut Context) -> Outcome {

@@ -112,7 +112,7 @@ fn instruction(state: &PackState) -> String {
                 "Scan the box: {} suggested (Enter uses it)",
                 c.suggested_code.as_deref().unwrap_or(&c.carton_code)
             ),
-            None => String::new(),
+            None => words::BOX_BY_HAND.into(),
         },
         Phase::Weigh if state.pending.is_some() => words::LABELLING.into(),
         Phase::Weigh => format!("Weigh the carton: key its weight in {station_unit}"),

@@ -48,6 +48,7 @@ pub const RATE_FAILED: &str = "No rate: Enter asks the carriers again";
 pub const LABELLING: &str = "Printing the label...";
 pub const SHIPPING: &str = "Shipping...";
 pub const SAVING: &str = "Saving...";
+pub const BOX_BY_HAND: &str = "No carton suggested: scan the box you pack it in";
 pub const READY_TO_SHIP: &str = "Every carton labelled: Enter ships";
 pub const CHOOSE_SERVICE: &str = "Key the number of the service to use";
 pub const CHOOSE_REPRINT: &str = "Reprint: key the carton's number";
@@ -185,6 +186,16 @@ pub fn carton_expected(suggested: &str, codes: &[String]) -> Notice {
         format!("Box {suggested}?"),
         format!(
             "Expected a carton code: {suggested} suggested, or one of {}",
+            codes.join(" ")
+        ),
+    )
+}
+
+pub fn box_by_hand_expected(codes: &[String]) -> Notice {
+    Notice::error(
+        "Scan a box code",
+        format!(
+            "No suggestion here: scan the box you use, one of {}",
             codes.join(" ")
         ),
     )
