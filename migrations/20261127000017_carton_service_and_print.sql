@@ -4,6 +4,8 @@
 --     carrier's). The pack station sets it in the same transaction as aisle_add_carton
 --     (src/db/shipments.rs, `add_carton`), and refuses a carton whose service differs from the
 --     order's other live cartons at the station: one shipment, one carrier service.
+--   * carton_number: "carton k of n" as its label says, so that a carton labelled after a void
+--     takes a number no live carton of the order has.
 --   * print_pending: the label was made and recorded but the printer did not take it. Set by
 --     the station when the print fails, cleared when a print of it succeeds. A carton whose label
 --     never printed must not leave: shipping refuses it until it is printed or voided.
@@ -15,6 +17,7 @@
 
 alter table cartons
     add column carrier_service_id integer references carrier_services,
+    add column carton_number integer check (carton_number > 0),
     add column print_pending boolean not null default false;
 
 create function pack_shipment_takes_cartons_service() returns trigger

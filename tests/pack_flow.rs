@@ -454,6 +454,12 @@ async fn a_voided_label_sends_its_units_back_to_a_new_carton_and_a_reprint_print
     let zpl = next_label(&mut printer).await;
     let sscc = assert_label(&zpl, &station.order().reference);
     assert!(before.iter().all(|(old, _, _)| *old != sscc));
+    // It takes the voided carton's number: no two live labels say the same "k of n".
+    let parsed = parse_fields(&zpl).unwrap();
+    assert!(
+        parsed.has_text(&format!("CARTON 1 OF {}", before.len())),
+        "{parsed:#?}"
+    );
     assert_eq!(station.phase(), Phase::Ship);
     station.scan("\r").await;
     assert_eq!(order_status(pool, order_id).await, "shipped");

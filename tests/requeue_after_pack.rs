@@ -298,6 +298,7 @@ async fn label_and_ship(pool: &PgPool, f: &PackFloor, order: i64) -> Shipped {
         zpl: format!("^XA^FD(00){sscc}^FS^XZ"),
         scan_id: Uuid::now_v7(),
         carrier_service_id: None,
+        carton_number: None,
     };
     shipments::add_carton(pool, f.wh, f.station.id, &f.packer, &carton)
         .await

@@ -63,6 +63,7 @@ async fn label(
         zpl: format!("^XA^FO50,50^BCN,100,Y,N,N,D^FD(00){sscc}^FS^XZ"),
         scan_id: Uuid::now_v7(),
         carrier_service_id: None,
+        carton_number: None,
     };
     let id = add_carton(pool, f, &carton).await.unwrap();
     (id, sscc)
@@ -260,6 +261,7 @@ async fn units_not_packed_or_not_in_a_carton_are_refused() {
         zpl: "^XA^XZ".into(),
         scan_id: Uuid::now_v7(),
         carrier_service_id: None,
+        carton_number: None,
     };
     let err = add_carton(&db.pool, &f, &too_many).await.unwrap_err();
     assert!(err.to_string().contains("more do not fit"), "{err}");
@@ -352,6 +354,7 @@ async fn a_carton_is_voided_before_shipping_reprinted_and_weighed() {
         zpl: "^XA^XZ".into(),
         scan_id: Uuid::now_v7(),
         carrier_service_id: None,
+        carton_number: None,
     };
     let err = add_carton(&db.pool, &f, &heavy).await.unwrap_err();
     assert!(
@@ -521,6 +524,7 @@ async fn a_shipment_takes_its_cartons_service_and_refuses_a_mix_or_an_unprinted_
                 zpl: format!("^XA^FD(00){sscc}^FS^XZ"),
                 scan_id: Uuid::now_v7(),
                 carrier_service_id: Some(service),
+                carton_number: None,
             }
         }
     };

@@ -258,6 +258,9 @@ pub struct OpenCarton {
     /// Recorded, but its label never printed: print it (or void it) before shipping.
     #[serde(default)]
     pub print_pending: bool,
+    /// "Carton k of n": k, as its label says (when recorded).
+    #[serde(default)]
+    pub number: Option<u32>,
 }
 
 /// A carrier service by its codes, e.g. UPS and GND.
@@ -293,8 +296,8 @@ pub async fn open_order(
 /// the printer ever took them.
 async fn carton_labels(pool: &PgPool, warehouse_id: i32, cartons: &mut [OpenCarton]) -> Result<()> {
     let ids: Vec<i64> = cartons.iter().map(|c| c.id).collect();
-    let rows: Vec<(i64, Option<String>, Option<String>, bool)> = sqlx::query_as(
-        "select c.id, ca.code, cs.code, c.print_pending
+    let rows: Vec<(i64, Option<String>, Option<String>, bool, Option<i32>)> = sqlx::query_as(
+        "select c.id, ca.code, cs.code, c.print_pending, c.carton_number
            from cartons c
            left join carrier_services cs on cs.id = c.carrier_service_id
            left join carriers ca on ca.id = cs.carrier_id
@@ -304,9 +307,10 @@ async fn carton_labels(pool: &PgPool, warehouse_id: i32, cartons: &mut [OpenCart
     .bind(&ids)
     .fetch_all(pool)
     .await?;
-    for (id, carrier, service, print_pending) in rows {
+    for (id, carrier, service, print_pending, number) in rows {
         if let Some(carton) = cartons.iter_mut().find(|c| c.id == id) {
             carton.print_pending = print_pending;
+            carton.number = number.and_then(|n| u32::try_from(n).ok());
             carton.service = carrier
                 .zip(service)
                 .map(|(carrier, service)| ServiceCodes { carrier, service });

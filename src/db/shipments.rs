@@ -51,6 +51,8 @@ pub struct NewCarton {
     pub scan_id: Uuid,
     /// The service the label was made for (`carrier_services.id`), when known.
     pub carrier_service_id: Option<i32>,
+    /// "Carton k of n": k, as printed on the label.
+    pub carton_number: Option<i32>,
 }
 
 /// Records a carton and its lines at a station; returns its id. Refused when the weight is out of
@@ -86,6 +88,14 @@ pub async fn add_carton(
     .bind(carton.scan_id)
     .fetch_one(&mut *tx)
     .await?;
+    if carton.carton_number.is_some() {
+        sqlx::query("update cartons set carton_number = $3 where warehouse_id = $1 and id = $2")
+            .bind(warehouse_id)
+            .bind(id)
+            .bind(carton.carton_number)
+            .execute(&mut *tx)
+            .await?;
+    }
     if let Some(service) = carton.carrier_service_id {
         // One shipment, one service: the order's other live cartons here must agree.
         let mixed: Option<String> = sqlx::query_scalar(

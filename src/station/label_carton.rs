@@ -42,18 +42,22 @@ pub struct CartonToLabel {
 
 impl CartonToLabel {
     /// The suggested cartons of an order (plans from [`super::suggest_cartons`] of the same
-    /// order), numbered after the cartons already labelled at the station.
+    /// order), numbered with the numbers no carton already labelled at the station has (a
+    /// voided carton's number is free again).
     pub fn from_plans(order: &PackOrder, plans: &[CartonPlan]) -> Vec<CartonToLabel> {
         let done = u32::try_from(order.cartons.len()).unwrap_or(0);
         let count = done + u32::try_from(plans.len()).unwrap_or(0);
-        (1..)
-            .zip(plans)
+        let taken: Vec<u32> = order.cartons.iter().filter_map(|c| c.number).collect();
+        // Cartons recorded before numbers were kept count as taking the lowest numbers.
+        let unknown = order.cartons.iter().filter(|c| c.number.is_none()).count();
+        let free = (1..).filter(|k| !taken.contains(k)).skip(unknown);
+        free.zip(plans)
             .map(|(k, plan)| CartonToLabel {
                 carton_code: plan.carton.code.clone(),
                 suggested_code: Some(plan.carton.code.clone()),
                 lines: carton_lines(order, plan),
                 expected_weight_g: i32::try_from(plan.gross_weight_g).unwrap_or(i32::MAX),
-                number: done + k,
+                number: k,
                 count,
             })
             .collect()
@@ -175,6 +179,7 @@ pub async fn label_carton(
             zpl: label.zpl.clone(),
             scan_id: weighed.scan_id,
             carrier_service_id,
+            carton_number: i32::try_from(carton.number).ok(),
         },
     )
     .await?;

@@ -1088,6 +1088,7 @@ impl PackState {
                     tracking_number: tracking,
                     service,
                     print_pending,
+                    number: Some(weighed.carton.number),
                 });
             }
             for (line_id, units) in &weighed.carton.lines {
