@@ -12,7 +12,7 @@ mod common;
 use common::terminal::TestTerminal;
 use std::time::Duration;
 
-use aisle::db::packing::PackOrder;
+use aisle::db::packing::{PackLine, PackOrder};
 use aisle::db::warehouses;
 use aisle::domain::barcode::has_valid_check_digit;
 use aisle::labels::parse_fields;
@@ -92,15 +92,7 @@ impl PackTerminal {
                 .iter()
                 .find(|l| l.packed < l.expected)
                 .expect("a line with units left");
-            let barcode = line
-                .barcodes
-                .iter()
-                .find(|b| b.units == 1)
-                .expect("an each barcode");
-            let scan = match line.lots.first() {
-                Some(lot) => format!("(01){}(10){lot}\r", barcode.gtin),
-                None => format!("{}\r", barcode.gtin),
-            };
+            let scan = unit_scan(line);
             let screen = self.scan(&scan).await;
             // A refusal keeps the station verifying; what follows the last unit may warn.
             assert!(
@@ -119,6 +111,19 @@ impl PackTerminal {
         assert_eq!(self.phase(), Phase::Weigh);
         let grams = self.expected_weight();
         self.scan(&format!("{grams}\r")).await
+    }
+}
+
+/// One unit of `line` as its each barcode scans, with its lot where it has one, and Enter.
+fn unit_scan(line: &PackLine) -> String {
+    let barcode = line
+        .barcodes
+        .iter()
+        .find(|b| b.units == 1)
+        .expect("an each barcode");
+    match line.lots.first() {
+        Some(lot) => format!("(01){}(10){lot}\r", barcode.gtin),
+        None => format!("{}\r", barcode.gtin),
     }
 }
 
@@ -245,17 +250,7 @@ async fn a_picked_demo_order_is_verified_boxed_weighed_labelled_and_shipped() {
 
     // Every unit but the last of the first line, then that line once too often.
     let first = order.lines[0].clone();
-    let gtin = &first
-        .barcodes
-        .iter()
-        .find(|b| b.units == 1)
-        .unwrap()
-        .gtin
-        .clone();
-    let item = match first.lots.first() {
-        Some(lot) => format!("(01){gtin}(10){lot}\r"),
-        None => format!("{gtin}\r"),
-    };
+    let item = unit_scan(&first);
     for _ in 0..first.expected {
         station.scan(&item).await;
     }
@@ -584,12 +579,7 @@ async fn a_short_on_a_channel_that_ships_whole_orders_sends_the_order_back_and_t
         "Shopify ships whole orders here"
     );
     // One unit of the first line packed, the second reported missing.
-    let first = &order.lines[0];
-    let gtin = first.barcodes.iter().find(|b| b.units == 1).unwrap();
-    let item = match first.lots.first() {
-        Some(lot) => format!("(01){}(10){lot}\r", gtin.gtin),
-        None => format!("{}\r", gtin.gtin),
-    };
+    let item = unit_scan(&order.lines[0]);
     station.scan(&item).await;
     station.key(KeyCode::F(2)).await;
     station.scan("1\r").await;
