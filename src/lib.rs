@@ -18,6 +18,7 @@ pub mod runtime;
 pub mod screen;
 pub mod sim;
 pub mod station;
+pub mod sync;
 pub mod ui;
 
 pub use error::{Error, Result};

@@ -13,6 +13,7 @@
 pub mod floor;
 pub mod keys;
 pub mod packing;
+pub mod shopify_standin;
 pub mod terminal;
 
 use std::fs::File;
