@@ -69,6 +69,7 @@ async fn label(
         zpl: format!("^XA^FO50,50^BCN,100,Y,N,N,D^FD(00){sscc}^FS^XZ"),
         scan_id: Uuid::now_v7(),
         carrier_service_id: None,
+        carton_number: None,
     };
     shipments::add_carton(pool, f.wh, f.station.id, &f.packer, &carton)
         .await

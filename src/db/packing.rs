@@ -292,12 +292,22 @@ pub async fn open_order(
     Ok(order)
 }
 
+#[derive(sqlx::FromRow)]
+struct CartonLabelRow {
+    id: i64,
+    carrier: Option<String>,
+    service: Option<String>,
+    print_pending: bool,
+    carton_number: Option<i32>,
+}
+
 /// What the labels of cartons already made say (migration 17): their service, and whether
 /// the printer ever took them.
 async fn carton_labels(pool: &PgPool, warehouse_id: i32, cartons: &mut [OpenCarton]) -> Result<()> {
     let ids: Vec<i64> = cartons.iter().map(|c| c.id).collect();
-    let rows: Vec<(i64, Option<String>, Option<String>, bool, Option<i32>)> = sqlx::query_as(
-        "select c.id, ca.code, cs.code, c.print_pending, c.carton_number
+    let rows: Vec<CartonLabelRow> = sqlx::query_as(
+        "select c.id, ca.code as carrier, cs.code as service, c.print_pending,
+                c.carton_number
            from cartons c
            left join carrier_services cs on cs.id = c.carrier_service_id
            left join carriers ca on ca.id = cs.carrier_id
@@ -307,12 +317,13 @@ async fn carton_labels(pool: &PgPool, warehouse_id: i32, cartons: &mut [OpenCart
     .bind(&ids)
     .fetch_all(pool)
     .await?;
-    for (id, carrier, service, print_pending, number) in rows {
-        if let Some(carton) = cartons.iter_mut().find(|c| c.id == id) {
-            carton.print_pending = print_pending;
-            carton.number = number.and_then(|n| u32::try_from(n).ok());
-            carton.service = carrier
-                .zip(service)
+    for row in rows {
+        if let Some(carton) = cartons.iter_mut().find(|c| c.id == row.id) {
+            carton.print_pending = row.print_pending;
+            carton.number = row.carton_number.and_then(|n| u32::try_from(n).ok());
+            carton.service = row
+                .carrier
+                .zip(row.service)
                 .map(|(carrier, service)| ServiceCodes { carrier, service });
         }
     }
