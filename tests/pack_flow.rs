@@ -335,8 +335,9 @@ async fn a_picked_demo_order_is_verified_boxed_weighed_labelled_and_shipped() {
     assert_invariants(pool).await;
 
     // Esc twice to the menu and back: still bound to PACK-02, ready for the next tote.
-    station.key(KeyCode::Esc).await;
+    let screen = station.key(KeyCode::Esc).await;
     assert_eq!(station.phase(), Phase::Station);
+    assert!(screen.contains("Bound to PACK-02"), "{screen}");
     station.key(KeyCode::Esc).await;
     let screen = station.scan("1").await;
     assert_eq!(station.phase(), Phase::Order, "{screen}");

@@ -436,6 +436,18 @@ impl ShopifyClient {
             expected: expected.to_owned(),
         };
         let url = base_url.trim();
+        // Credentials in the URL would be repeated by every error that quotes it (and so reach
+        // `last_error` and `aisle sync --status --json`): refused without quoting it.
+        let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let authority = authority.split('/').next().unwrap_or_default();
+        if authority.contains('@') {
+            return Err(bad(
+                "base_url",
+                "(withheld: it names credentials)",
+                "http://host:port without user:password@; the token goes in the channel's \
+                 access token variable",
+            ));
+        }
         if url.starts_with("https://") {
             return Err(bad(
                 "base_url",
@@ -1283,6 +1295,15 @@ mod tests {
             .expect_err("https");
         assert!(err.to_string().contains("no TLS client"), "{err}");
         assert!(ShopifyClient::new("s", "http://h:1", "2026-1", token()).is_err());
+        // Credentials in the URL are refused without being repeated.
+        for url in [
+            "http://admin:hunter2@h:1/",
+            "https://admin:hunter2@a.myshopify.com",
+        ] {
+            let err = ShopifyClient::new("s", url, "2026-01", token()).expect_err("credentials");
+            assert!(!format!("{err} {err:?}").contains("hunter2"), "{err:?}");
+            assert!(err.to_string().contains("user:password@"), "{err}");
+        }
         assert!(ShopifyClient::new("s", "http://h:1", "2026-01", AccessToken::new(" ")).is_err());
     }
 

@@ -89,7 +89,10 @@ fn instruction(state: &PackState) -> String {
         .map_or("kg", |s| s.scale_unit.as_str());
     match &state.phase {
         Phase::Station if state.pending.is_some() => words::BINDING.into(),
-        Phase::Station => words::SCAN_STATION.into(),
+        Phase::Station => match &state.station {
+            Some(station) => words::rebind(&station.code),
+            None => words::SCAN_STATION.into(),
+        },
         Phase::Order if state.pending.is_some() => words::OPENING.into(),
         Phase::Order => words::SCAN_ORDER.into(),
         Phase::Verify if state.pending.is_some() => words::SAVING.into(),
@@ -188,7 +191,7 @@ fn wide(state: &PackState, theme: Theme, width: usize, rows: usize) -> Vec<Row> 
         out.push(plain(fit.left_right("", &station_text, width)));
         out.push(plain(""));
         out.push((instruction(state), theme.emphasis()));
-        if matches!(state.phase, Phase::Station) {
+        if matches!(state.phase, Phase::Station) && state.station.is_none() {
             out.push(plain(words::SCAN_STATION_DETAIL));
         }
         return out;

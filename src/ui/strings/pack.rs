@@ -54,6 +54,11 @@ pub const CHOOSE_SERVICE: &str = "Key the number of the service to use";
 pub const CHOOSE_REPRINT: &str = "Reprint: key the carton's number";
 pub const CHOOSE_VOID: &str = "Void: key the carton's number";
 
+/// At the station prompt with a station already bound (Esc from the tote prompt).
+pub fn rebind(code: &str) -> String {
+    format!("Bound to {code}: scan another station, or Esc for the menu")
+}
+
 pub fn station_bound(code: &str, printer: &str) -> Notice {
     Notice::info(
         format!("At {code}"),
